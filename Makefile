@@ -1,0 +1,45 @@
+# gbpower — every target sets up its own .venv from pinned versions (constraints.txt).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
+export GBPOWER_HOME := $(CURDIR)
+
+.PHONY: setup demo test test-python test-dbt lint docs bench secrets clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+## make demo: load the bundled sample through the real loader (loopback replay of the API) and build every model on DuckDB
+demo: setup
+	$(BIN)/gbpower demo
+
+## make test: every test (pytest: loaders, dbt on DuckDB and on the BigQuery emulator, secret scan)
+test: setup secrets
+	$(BIN)/python -m pytest tests/python
+
+## make lint: ruff + sqlfluff (DuckDB dialect on models; BigQuery dialect on compiled SQL)
+lint: setup
+	$(BIN)/ruff check loaders tests/python bench
+	$(BIN)/ruff format --check loaders tests/python bench
+	$(BIN)/python -m loaders.dev.lint_sql
+
+## make docs: build the static dbt docs site (the data dictionary) into target/static_index.html
+docs: setup
+	$(BIN)/gbpower docs
+
+## make bench: benchmarks; numbers go to bench/results.json
+bench: setup
+	$(BIN)/python -m bench.run
+
+secrets: setup
+	$(BIN)/python -m loaders.dev.secret_scan
+
+clean:
+	rm -rf $(VENV) target logs warehouse .gbpower bench/work

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``gbpower`` CLI (one module each, see ``loaders.cli``)."""
