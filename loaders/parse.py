@@ -1,0 +1,281 @@
+"""Parse a payload of Elexon rows into a typed Parquet batch, validating every row against the registry.
+
+The work is done by an in-memory DuckDB connection (vectorised JSON parsing and casting, spilling to
+disk when needed), so a day of BOD (~300k rows, ~40 MB) parses in about a second in bounded memory,
+and nothing but the (usually empty) list of bad rows comes back into Python.
+
+Per row: every registry field is cast to its type; a field that is present but does not cast, or a
+required field that is missing/null, makes the row invalid with a reason naming the field and value.
+Invalid rows go to the quarantine; the rest of the payload still loads. Fields the registry does
+not know are kept as a JSON object in ``_extra``. Valid rows outside the requested window (the API's
+``to`` is inclusive, so the next window's first rows come back too) are dropped, and rows repeated
+on the dataset's natural key + version are kept once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from loaders.quarantine import Quarantine
+from loaders.registry import Column, Dataset
+from loaders.warehouse.base import TableBatch, Window
+from loaders.warehouse.ddl import DUCKDB_TYPES, quote
+
+log = logging.getLogger(__name__)
+
+Format = Literal["auto", "array", "data", "ndjson"]
+MESSAGE_ID_FIELD = "_message_id"
+
+
+class PayloadError(ValueError):
+    """The payload as a whole is unusable (not JSON, truncated, wrong envelope)."""
+
+
+@dataclass
+class ParseResult:
+    rows: int
+    parquet: Path | None
+    rejected: int = 0
+    rejected_messages: dict[str, str] = field(default_factory=dict)
+    outside_window: int = 0
+    duplicates: int = 0
+    total: int = 0
+
+    def batch(self, dataset: Dataset, table: str) -> TableBatch | None:
+        if self.parquet is None:
+            return None
+        return TableBatch(dataset=dataset, table=table, parquet=self.parquet, rows=self.rows)
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _path(name: str) -> str:
+    return _sql_str('$."' + name.replace('"', '\\"') + '"')
+
+
+def _typed_expr(col: Column) -> str:
+    p = _path(col.name)
+    s = f"json_extract_string(j, {p})"
+    jt = f"json_type(j, {p})"
+    if col.type == "string":
+        return f"CASE WHEN {jt} IN ('OBJECT', 'ARRAY') THEN NULL ELSE {s} END"
+    if col.type == "integer":
+        return (
+            f"CASE WHEN {jt} IN ('BIGINT', 'UBIGINT') THEN TRY_CAST({s} AS BIGINT) "
+            f"WHEN {jt} = 'DOUBLE' AND TRY_CAST({s} AS DOUBLE) = round(TRY_CAST({s} AS DOUBLE)) "
+            f"THEN TRY_CAST(TRY_CAST({s} AS DOUBLE) AS BIGINT) "
+            f"WHEN {jt} = 'VARCHAR' AND regexp_full_match({s}, '\\s*-?[0-9]+\\s*') "
+            f"THEN TRY_CAST(trim({s}) AS BIGINT) END"
+        )
+    if col.type == "number":
+        return f"CASE WHEN {jt} IN ('OBJECT', 'ARRAY', 'BOOLEAN') THEN NULL ELSE TRY_CAST({s} AS DOUBLE) END"
+    if col.type == "boolean":
+        return f"CASE WHEN {jt} IN ('OBJECT', 'ARRAY') THEN NULL ELSE TRY_CAST({s} AS BOOLEAN) END"
+    if col.type == "date":
+        return f"TRY_STRPTIME(left({s}, 10), '%Y-%m-%d')::DATE"
+    if col.type == "timestamp":
+        return f"(TRY_CAST({s} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+    if col.type == "json":
+        return f"CAST(json_extract(j, {p}) AS VARCHAR)"
+    raise ValueError(col.type)
+
+
+def _present(col: Column) -> str:
+    return f"coalesce(json_type(j, {_path(col.name)}) <> 'NULL', false)"
+
+
+def _error_expr(dataset: Dataset, fixed: dict[str, str]) -> str:
+    parts = ["CASE WHEN json_type(j) <> 'OBJECT' THEN 'record is not a JSON object' END"]
+    for col in dataset.columns:
+        if col.name in fixed:
+            continue
+        present = _present(col)
+        raw = f"left(CAST(json_extract(j, {_path(col.name)}) AS VARCHAR), 60)"
+        if col.required:
+            parts.append(f"CASE WHEN NOT {present} THEN '{col.name}: required field missing or null' END")
+        parts.append(
+            f"CASE WHEN {present} AND ({_typed_expr(col)}) IS NULL "
+            f"THEN '{col.name}: expected {col.type}, got ' || {raw} END"
+        )
+    return "concat_ws('; ', " + ", ".join(parts) + ")"
+
+
+def _extra_expr(dataset: Dataset) -> str:
+    known = ", ".join(_sql_str(n) for n in (*dataset.column_names, MESSAGE_ID_FIELD))
+    extras = f"list_filter(json_keys(j), k -> NOT list_contains([{known}], k))"
+    return (
+        f"CASE WHEN json_type(j) = 'OBJECT' AND len({extras}) > 0 THEN "
+        f"CAST(to_json(map_from_entries(list_transform({extras}, "
+        "k -> struct_pack(k := k, v := json_extract(j, '$.\"' || replace(k, '\"', '\\\"') || '\"'))))) "
+        "AS VARCHAR) END"
+    )
+
+
+def sniff_format(path: Path) -> Format:
+    """'array' for a bare JSON array, 'data' for an object envelope; PayloadError otherwise."""
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"["):
+        return "array"
+    if head.startswith(b"{"):
+        return "data"
+    if not head:
+        raise PayloadError("empty response body")
+    raise PayloadError(f"not JSON: starts with {head[:40]!r}")
+
+
+def _max_object_size(path: Path, fmt: Format) -> int:
+    """Per-object buffer: whole document for an envelope, 16 MiB for one row of an array."""
+    if fmt == "data":
+        return max(path.stat().st_size + (1 << 20), 16 << 20)
+    return 16 << 20
+
+
+def _source_sql(path: Path, fmt: Format) -> str:
+    p = _sql_str(str(path))
+    opts = f"maximum_object_size={_max_object_size(path, fmt)}"
+    if fmt == "array":
+        return f"SELECT json AS j FROM read_json_objects({p}, format='array', {opts})"
+    if fmt == "ndjson":
+        return f"SELECT json AS j FROM read_json_objects({p}, format='newline_delimited', {opts})"
+    if fmt == "data":
+        return (
+            f"SELECT unnest(CAST(json_extract(json, '$.data') AS JSON[])) AS j "
+            f"FROM read_json_objects({p}, format='unstructured', {opts})"
+        )
+    raise ValueError(fmt)
+
+
+def _window_filter(dataset: Dataset, window: Window | None) -> str:
+    if window is None or dataset.window_column is None:
+        return "true"
+    col = quote(dataset.window_column)
+    if dataset.column(dataset.window_column).type == "date":
+        return f"{col} = DATE '{window.settlement_date.isoformat()}'" if window.settlement_date else "true"
+    start = window.start.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    end = window.end.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return f"({col} >= TIMESTAMP '{start}' AND {col} < TIMESTAMP '{end}')"
+
+
+def parse_records_file(
+    dataset: Dataset,
+    path: Path,
+    *,
+    out_parquet: Path,
+    source: Literal["api", "iris"],
+    batch_id: str,
+    quarantine: Quarantine,
+    input_name: str,
+    fmt: Format = "auto",
+    window: Window | None = None,
+    variant: str | None = None,
+    memory_limit: str = "192MB",
+) -> ParseResult:
+    """Validate and type the rows in ``path``; write the good ones to ``out_parquet``.
+
+    ``fmt``: 'array' (bare JSON array), 'data' ({"data": [...]} with or without metadata),
+    'ndjson' (one object per line; objects may carry "_message_id"), or 'auto' (sniff array/data).
+    ``variant`` fills the dataset's variant column (BOAV/EBOCF side from the route).
+    """
+    if fmt == "auto":
+        fmt = sniff_format(path)
+    fixed: dict[str, str] = {}
+    if dataset.variant_column and variant is not None:
+        fixed[dataset.variant_column] = _sql_str(variant)
+    typed_cols = []
+    for col in dataset.columns:
+        expr = fixed.get(col.name) or _typed_expr(col)
+        typed_cols.append(f"CAST({expr} AS {DUCKDB_TYPES[col.type]}) AS {quote(col.name)}")
+    msg_expr = f"json_extract_string(j, {_path(MESSAGE_ID_FIELD)})" if fmt == "ndjson" else "NULL"
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    meta = (
+        f"TIMESTAMP '{now}' AS _ingested_at, {_sql_str(source)} AS _source, "
+        f"{_sql_str(batch_id)} AS _batch_id, CAST({msg_expr} AS VARCHAR) AS _message_id, "
+        f"{_extra_expr(dataset)} AS _extra"
+    )
+    error = _error_expr(dataset, fixed)
+    out_parquet.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = out_parquet.parent / (out_parquet.name + ".spill")
+    if fmt == "data":  # the whole envelope is one JSON value: give it room (these payloads are small)
+        memory_limit = f"{max(192, 4 * _max_object_size(path, fmt) // (1 << 20))}MB"
+    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": 1})
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"SET temp_directory = {_sql_str(str(tmp_dir))}")
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            if fmt == "data":
+                kind = con.execute(
+                    f"SELECT json_type(json, '$.data') FROM read_json_objects({_sql_str(str(path))}, "
+                    f"format='unstructured', maximum_object_size={_max_object_size(path, fmt)})"
+                ).fetchall()
+                if len(kind) != 1 or kind[0][0] != "ARRAY":
+                    raise PayloadError(
+                        f"{input_name}: expected a JSON object with a 'data' array, got {kind[:1]}"
+                    )
+            con.execute(
+                f"""CREATE TEMP TABLE parsed AS
+                    SELECT {", ".join(typed_cols)}, {meta},
+                           {error} AS _error,
+                           CASE WHEN {error} <> '' THEN CAST(j AS VARCHAR) END AS _raw
+                    FROM ({_source_sql(path, fmt)})"""
+            )
+        except duckdb.Error as exc:
+            raise PayloadError(f"{input_name}: cannot read {dataset.name} payload: {exc}") from exc
+        total = con.execute("SELECT count(*) FROM parsed").fetchone()[0]
+        bad = con.execute("SELECT _raw, _error, _message_id FROM parsed WHERE _error <> ''").fetchall()
+        rejected_messages: dict[str, str] = {}
+        for _raw, reason, msg in bad:
+            if msg and msg not in rejected_messages:
+                rejected_messages[msg] = reason
+        if rejected_messages:
+            con.execute("CREATE TEMP TABLE poison (m VARCHAR)")
+            con.executemany("INSERT INTO poison VALUES (?)", [[m] for m in rejected_messages])
+            poisoned = con.execute(
+                "SELECT CAST(_raw AS VARCHAR), 'message rejected: another record in it is invalid', "
+                "_message_id FROM parsed WHERE _error = '' AND _message_id IN (SELECT m FROM poison)"
+            ).fetchall()
+        else:
+            poisoned = []
+        quarantine.reject_rows(source, dataset.name, input_name, [*bad, *poisoned])
+        keep = (
+            "_error = '' AND coalesce(_message_id NOT IN (SELECT m FROM poison), true)"
+            if (rejected_messages)
+            else "_error = ''"
+        )
+        wf = _window_filter(dataset, window)
+        outside = con.execute(f"SELECT count(*) FROM parsed WHERE {keep} AND NOT ({wf})").fetchone()[0]
+        key = [quote(k) for k in dataset.dedupe_key]
+        if fmt == "ndjson":
+            key.append("_message_id")
+        cols = (
+            ", ".join(quote(c) for c in (*dataset.column_names,)) + ", _ingested_at, _source, "
+            "_batch_id, _message_id, _extra"
+        )
+        con.execute(
+            f"""COPY (SELECT {cols} FROM parsed WHERE {keep} AND {wf}
+                      QUALIFY row_number() OVER (PARTITION BY {", ".join(key)}) = 1)
+                TO {_sql_str(str(out_parquet))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)"""
+        )
+        rows = con.execute(f"SELECT count(*) FROM read_parquet({_sql_str(str(out_parquet))})").fetchone()[0]
+    finally:
+        con.close()
+    rejected = len(bad) + len(poisoned)
+    duplicates = total - rejected - outside - rows
+    return ParseResult(
+        rows=rows,
+        parquet=out_parquet,
+        rejected=rejected,
+        rejected_messages=rejected_messages,
+        outside_window=outside,
+        duplicates=duplicates,
+        total=total,
+    )
