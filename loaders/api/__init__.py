@@ -1,0 +1,1 @@
+"""The Elexon Insights (BMRS) REST API: HTTP client and request building."""

@@ -1,0 +1,82 @@
+"""``gbpower backfill``: load historic Insights API data for a date range."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from loaders.cli import UsageError
+from loaders.registry import UnknownDataset, get_dataset
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "backfill",
+        help="load historic API data for settlement dates FROM..TO (inclusive)",
+        description=(
+            "Fetch each dataset window by window (one settlement day, or less where the API caps the "
+            "window), validate, and replace that window in the warehouse atomically. Completed windows "
+            "are skipped on a re-run unless --force. API base URL from env BMRS_API_BASE_URL."
+        ),
+    )
+    p.add_argument(
+        "--dataset",
+        "-d",
+        action="append",
+        required=True,
+        metavar="NAME",
+        help="dataset code (repeatable), e.g. BOD, BOALF, DISEBSP (alias COSTS), or 'all'",
+    )
+    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument(
+        "--target",
+        choices=["duckdb", "bigquery"],
+        default=None,
+        help="warehouse (default: env GBPOWER_TARGET or duckdb)",
+    )
+    p.add_argument("--force", action="store_true", help="reload windows already loaded")
+    p.add_argument("--concurrency", type=int, default=4, help="parallel requests (default 4)")
+    p.add_argument("--rate", type=float, default=8.0, help="max requests per second (default 8)")
+    p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from loaders.backfill import run_backfill
+    from loaders.registry import DATASETS
+
+    names: list[str] = []
+    for item in args.dataset:
+        for name in item.split(","):
+            if name.strip().lower() == "all":
+                names.extend(DATASETS)
+                continue
+            try:
+                names.append(get_dataset(name).name)
+            except UnknownDataset as exc:
+                raise UsageError(str(exc)) from None
+    if args.date_to < args.date_from:
+        raise UsageError(f"--to {args.date_to} is before --from {args.date_from}")
+    if args.concurrency < 1 or args.rate <= 0:
+        raise UsageError("--concurrency must be >= 1 and --rate > 0")
+    summary = run_backfill(
+        list(dict.fromkeys(names)),
+        args.date_from,
+        args.date_to,
+        target=args.target,
+        force=args.force,
+        concurrency=args.concurrency,
+        rate_per_s=args.rate,
+        progress=False if args.no_progress else None,
+    )
+    for line in summary.lines():
+        print(line)
+    return 0 if summary.ok else 1
