@@ -1,0 +1,16 @@
+{#- Warehouse type for a registry column type (string, integer, number, boolean, date, timestamp, json). -#}
+{% macro gbp_type(kind) -%}
+    {{ return(adapter.dispatch('gbp_type', 'gbpower')(kind)) }}
+{%- endmacro %}
+
+{% macro default__gbp_type(kind) -%}
+    {%- set types = {'string': 'varchar', 'integer': 'bigint', 'number': 'double', 'boolean': 'boolean',
+                     'date': 'date', 'timestamp': 'timestamp', 'json': 'varchar'} -%}
+    {{- types[kind] -}}
+{%- endmacro %}
+
+{% macro bigquery__gbp_type(kind) -%}
+    {%- set types = {'string': 'string', 'integer': 'int64', 'number': 'float64', 'boolean': 'bool',
+                     'date': 'date', 'timestamp': 'timestamp', 'json': 'string'} -%}
+    {{- types[kind] -}}
+{%- endmacro %}

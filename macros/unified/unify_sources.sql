@@ -1,0 +1,52 @@
+{#- Union the API and IRIS staging models of one dataset and keep exactly one row per natural key:
+    the newest version (version columns descending, nulls last), the API row on a tie, then the
+    latest ingestion. Adds `unified_key` (hash of the natural key).
+
+    dataset:   staging base name, e.g. 'boalf' (models stg_bmrs__boalf and stg_bmrs__boalf_iris)
+    key:       natural-key columns (snake_case)
+    versions:  version columns, newest first when sorted descending
+    renames:   {staging_column: unified_column} beyond snake_case (e.g. BOD offer -> offer_price)
+    incremental_column: for incremental models, the date/timestamp column the lookback filters on -#}
+{% macro unify_sources(dataset, key, versions=[], renames={}, incremental_column=none) -%}
+{%- set order_by = [] -%}
+{%- for v in versions -%}{%- do order_by.append(v ~ ' desc nulls last') -%}{%- endfor -%}
+{%- do order_by.append("case when source = 'api' then 0 else 1 end") -%}
+{%- do order_by.append('ingested_at desc nulls last') -%}
+{%- do order_by.append('message_id desc nulls last') -%}
+with unioned as (
+
+    select * from {{ ref('stg_bmrs__' ~ dataset) }}
+    {%- if incremental_column and is_incremental() %}
+    where {{ incremental_column }} >= {{ incremental_floor(incremental_column) }}
+    {%- endif %}
+
+    union all
+
+    select * from {{ ref('stg_bmrs__' ~ dataset ~ '_iris') }}
+    {%- if incremental_column and is_incremental() %}
+    where {{ incremental_column }} >= {{ incremental_floor(incremental_column) }}
+    {%- endif %}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by {{ key | join(', ') }}
+            order by {{ order_by | join(', ') }}
+        ) as _version_rank
+    from unioned
+
+)
+
+select
+    {{ gbp_hash(key) }} as unified_key,
+    {{ star_except(['_version_rank'] + (renames.keys() | list)) }}
+    {%- for old, new in renames.items() %},
+    {{ old }} as {{ new }}
+    {%- endfor %}
+from ranked
+where _version_rank = 1
+{%- endmacro %}

@@ -1,0 +1,74 @@
+{#- Settlement-period completeness against the settlement calendar (int_settlement_periods).
+
+    Every settlement date from the model's first to its last must have exactly the calendar's
+    periods (46/48/50). Fails with one row per problem:
+      * missing — a calendar period with no row (a whole missing day shows up as its periods);
+      * extra   — a row whose (date, period) is not in the calendar (e.g. period 47 on a 46-period
+                  day, or period 0/51).
+    Days not yet complete are not flagged as missing: today (UTC) and later, and any period that
+    ended less than `publication_delay_minutes` ago (the dataset's publication delay).
+    `where_clause` restricts the model rows checked. -#}
+{% test settlement_period_completeness(model, date_column='settlement_date', period_column='settlement_period',
+                                       publication_delay_minutes=60, where_clause=none) %}
+
+with observed as (
+
+    select distinct
+        {{ date_column }} as settlement_date,
+        {{ period_column }} as settlement_period
+    from {{ model }}
+    where {{ date_column }} is not null
+    {%- if where_clause %} and ({{ where_clause }}){% endif %}
+
+),
+
+date_range as (
+
+    select min(settlement_date) as first_date, max(settlement_date) as last_date from observed
+
+),
+
+expected as (
+
+    select calendar.settlement_date, calendar.settlement_period, calendar.end_time_utc
+    from {{ ref('int_settlement_periods') }} as calendar
+    cross join date_range
+    where calendar.settlement_date between date_range.first_date and date_range.last_date
+
+),
+
+missing as (
+
+    select
+        expected.settlement_date,
+        expected.settlement_period,
+        'missing' as problem
+    from expected
+    left join observed
+        on expected.settlement_date = observed.settlement_date
+        and expected.settlement_period = observed.settlement_period
+    where observed.settlement_period is null
+        and expected.settlement_date < {{ current_utc_date() }}
+        and expected.end_time_utc <= {{ add_minutes(current_utc_timestamp(), -1 * (publication_delay_minutes | int)) }}
+
+),
+
+extra as (
+
+    select
+        observed.settlement_date,
+        observed.settlement_period,
+        'extra' as problem
+    from observed
+    left join {{ ref('int_settlement_periods') }} as calendar
+        on observed.settlement_date = calendar.settlement_date
+        and observed.settlement_period = calendar.settlement_period
+    where calendar.settlement_period is null
+
+)
+
+select * from missing
+union all
+select * from extra
+
+{% endtest %}
