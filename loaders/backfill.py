@@ -189,9 +189,7 @@ class Backfill:
                     jobs.append(Job(d, w))
         return jobs, skipped
 
-    def run(
-        self, datasets: list[Dataset], date_from: date, date_to: date, *, force: bool = False
-    ) -> BackfillSummary:
+    def run(self, datasets: list[Dataset], date_from: date, date_to: date, *, force: bool = False) -> BackfillSummary:
         started = time.monotonic()
         summary = BackfillSummary()
         self.writer.init()

@@ -132,6 +132,20 @@ def sniff_format(path: Path) -> Format:
     raise PayloadError(f"not JSON: starts with {head[:40]!r}")
 
 
+def check_complete(path: Path, fmt: Format) -> None:
+    """Reject a body that was cut off: DuckDB's array reader accepts '[{…},' without the closing
+    bracket, which would silently drop the rest of the rows."""
+    closing = {"array": b"]", "data": b"}"}.get(fmt)
+    if closing is None:
+        return
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - 64))
+        tail = fh.read().rstrip()
+    if not tail.endswith(closing):
+        raise PayloadError(f"truncated payload: does not end with {closing.decode()!r} ({size} bytes)")
+
+
 def _max_object_size(path: Path, fmt: Format) -> int:
     """Per-object buffer: whole document for an envelope, 16 MiB for one row of an array."""
     if fmt == "data":
@@ -187,6 +201,10 @@ def parse_records_file(
     """
     if fmt == "auto":
         fmt = sniff_format(path)
+    try:
+        check_complete(path, fmt)
+    except PayloadError as exc:
+        raise PayloadError(f"{input_name}: {exc}") from None
     fixed: dict[str, str] = {}
     if dataset.variant_column and variant is not None:
         fixed[dataset.variant_column] = _sql_str(variant)
@@ -218,9 +236,7 @@ def parse_records_file(
                     f"format='unstructured', maximum_object_size={_max_object_size(path, fmt)})"
                 ).fetchall()
                 if len(kind) != 1 or kind[0][0] != "ARRAY":
-                    raise PayloadError(
-                        f"{input_name}: expected a JSON object with a 'data' array, got {kind[:1]}"
-                    )
+                    raise PayloadError(f"{input_name}: expected a JSON object with a 'data' array, got {kind[:1]}")
             con.execute(
                 f"""CREATE TEMP TABLE parsed AS
                     SELECT {", ".join(typed_cols)}, {meta},

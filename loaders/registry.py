@@ -80,7 +80,9 @@ class Dataset:
     natural_key: tuple[str, ...]
     version_columns: tuple[str, ...] = ()
     window_column: str | None = None  # the field the request window filters on
-    max_window: timedelta | None = timedelta(days=1)
+    # Longest window one request may cover. The default (25 h) is one settlement day, even the long
+    # autumn clock-change day: the /stream routes have no documented cap.
+    max_window: timedelta | None = timedelta(hours=25)
     iris: bool = True  # also arrives on IRIS
     bm_unit_column: str | None = None  # BigQuery clustering
     partition_column: str | None = None  # BigQuery day partitioning (date or timestamp column)
@@ -384,7 +386,6 @@ DATASETS: dict[str, Dataset] = {
             ),
             natural_key=("settlementDate", "settlementPeriod"),
             window_column="settlementDate",
-            max_window=timedelta(days=1),
             partition_column="settlementDate",
         ),
         Dataset(
