@@ -1,0 +1,146 @@
+"""orchestration/bin/run-job: the lock, the timeout, the start/end log lines, the env file."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from loaders import config
+
+RUN_JOB = config.project_root() / "orchestration/bin/run-job"
+
+
+@pytest.fixture
+def dirs(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GBPOWER_")}
+    env["GBPOWER_LOG_DIR"] = str(tmp_path / "logs")
+    env["GBPOWER_LOCK_DIR"] = str(tmp_path / "locks")
+    return env
+
+
+def run_job(env: dict[str, str], *args: str, **kw) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(RUN_JOB), *args], env=env, capture_output=True, text=True, timeout=60, **kw)
+
+
+def log_of(env: dict[str, str], name: str) -> str:
+    return (Path(env["GBPOWER_LOG_DIR"]) / f"{name}.log").read_text()
+
+
+def test_success_logs_start_and_end_with_duration_and_exit_code(dirs):
+    proc = run_job(dirs, "hello", "--", "bash", "-c", "echo out-line; echo err-line >&2")
+    assert proc.returncode == 0
+    log = log_of(dirs, "hello")
+    lines = log.splitlines()
+    assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ run-job\[\d+\] hello: start \(timeout 3600s\): bash", lines[0])
+    assert "out-line" in log and "err-line" in log  # the command's own output is in the job log
+    assert re.search(r"hello: end ok \(duration \d+s, exit code 0\)$", lines[-1])
+    assert "start" in proc.stderr and "end ok" in proc.stderr
+
+
+def test_failing_command_exit_code_is_passed_through_and_logged(dirs):
+    proc = run_job(dirs, "failing", "--", "bash", "-c", "exit 3")
+    assert proc.returncode == 3
+    assert re.search(r"failing: end FAILED \(duration \d+s, exit code 3\)", log_of(dirs, "failing"))
+
+
+def test_two_concurrent_runs_of_the_same_job_one_runs_one_says_already_running(dirs, tmp_path):
+    marker = tmp_path / "runs"
+    cmd = ["same", "--", "bash", "-c", f"echo run >> {marker}; sleep 3"]
+    first = subprocess.Popen([str(RUN_JOB), *cmd], env=dirs, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not marker.exists():  # wait until the first has the lock and is running
+        assert time.monotonic() < deadline, "first run-job never started its command"
+        time.sleep(0.05)
+    second = run_job(dirs, *cmd)
+    assert second.returncode == 0
+    assert "already running" in second.stderr
+    assert first.wait(timeout=30) == 0
+    first.stderr.close()
+    assert marker.read_text() == "run\n"  # the command ran exactly once
+    log = log_of(dirs, "same")
+    assert log.count(": start ") == 1 and "already running" in log and "end ok" in log
+
+
+def test_different_jobs_do_not_block_each_other(dirs, tmp_path):
+    a = subprocess.Popen([str(RUN_JOB), "job-a", "--", "sleep", "2"], env=dirs, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.3)
+        b = run_job(dirs, "job-b", "--", "true")
+        assert b.returncode == 0 and "already running" not in b.stderr
+        assert "end ok" in log_of(dirs, "job-b")
+    finally:
+        a.wait(timeout=30)
+
+
+def test_lock_is_released_after_a_run(dirs):
+    assert run_job(dirs, "again", "--", "true").returncode == 0
+    assert run_job(dirs, "again", "--", "true").returncode == 0
+    assert log_of(dirs, "again").count("end ok") == 2
+
+
+def test_job_killed_by_timeout_logs_it_and_exits_non_zero(dirs):
+    t0 = time.monotonic()
+    proc = run_job(dirs, "slow", "--timeout", "1", "--", "sleep", "30")
+    assert time.monotonic() - t0 < 20
+    assert proc.returncode == 124
+    log = log_of(dirs, "slow")
+    assert re.search(r"slow: timed out after 1s \(duration \d+s, exit code 124\)", log)
+    assert "timed out" in proc.stderr
+
+
+def test_a_command_ignoring_sigterm_is_killed_too(dirs):
+    """SIGKILL follows SIGTERM after GBPOWER_JOB_KILL_AFTER seconds; the job is reported as timed
+    out (not merely failed) even though the command trapped TERM."""
+    t0 = time.monotonic()
+    proc = subprocess.run(
+        [str(RUN_JOB), "stubborn", "--timeout", "1", "--", "bash", "-c", "trap '' TERM; sleep 60"],
+        env={**dirs, "GBPOWER_JOB_KILL_AFTER": "2"},
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert time.monotonic() - t0 < 30
+    assert proc.returncode == 124
+    assert "timed out" in log_of(dirs, "stubborn")
+
+
+def test_held_lock_survives_children_but_not_the_job(dirs, tmp_path):
+    """A background child of the command must not keep the job 'running' after run-job exits."""
+    proc = run_job(dirs, "forks", "--", "bash", "-c", "sleep 5 >/dev/null 2>&1 &")
+    assert proc.returncode == 0
+    again = run_job(dirs, "forks", "--", "true")
+    assert "already running" not in again.stderr
+
+
+def test_env_file_is_loaded_and_missing_env_file_is_a_clear_error(dirs, tmp_path):
+    env_file = tmp_path / "gbpower.env"
+    env_file.write_text("GBPOWER_SOMETHING=from-env-file\n")
+    out = tmp_path / "seen"
+    env = {**dirs, "GBPOWER_ENV_FILE": str(env_file)}
+    assert run_job(env, "envjob", "--", "bash", "-c", f'echo "$GBPOWER_SOMETHING" > {out}').returncode == 0
+    assert out.read_text() == "from-env-file\n"
+    missing = run_job({**dirs, "GBPOWER_ENV_FILE": str(tmp_path / "nope.env")}, "envjob", "--", "true")
+    assert missing.returncode == 2 and "nope.env" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["name"],
+        [
+            "name",
+            "--",
+        ],
+        ["bad/name", "--", "true"],
+        ["n", "--timeout", "x", "--", "true"],
+    ],
+)
+def test_bad_usage_exits_2_with_a_message(dirs, args):
+    proc = run_job(dirs, *args)
+    assert proc.returncode == 2 and proc.stderr.strip()
