@@ -3,12 +3,12 @@ the timers fire at exactly the crontab's times, and the logrotate config is acce
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
 import getpass
 import grp
 import os
+import re
+import shutil
+import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
