@@ -1,0 +1,126 @@
+"""The warehouse-writer interface shared by DuckDB and BigQuery.
+
+Two write shapes cover every loader:
+
+* ``replace_window`` (historic API): delete the rows of one dataset window, insert the freshly
+  fetched rows and record the window as done — all in one transaction, so a re-run replaces exactly
+  that window and a crash never leaves half of it.
+* ``append_messages`` (IRIS): insert the rows of a batch of messages, skipping any message whose id
+  is already recorded, and record the message ids — all in one transaction, so a redelivered message
+  never lands twice.
+
+Rows always arrive as Parquet files whose schema is ``ddl.arrow_schema(dataset)`` — the same file
+goes into DuckDB (``read_parquet``) and into a BigQuery load job, and nothing is held in memory.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from loaders.registry import Dataset
+
+_DAY_ISH = timedelta(hours=23)
+
+STATE_TABLE = "gbpower_windows"  # raw.gbpower_windows: completed API windows
+MESSAGES_TABLE = "iris_messages"  # raw.iris_messages: committed IRIS message ids
+
+
+class WriterError(RuntimeError):
+    """A write that did not happen (nothing was committed)."""
+
+
+class WarehouseLocked(WriterError):
+    """The DuckDB file stayed locked by another process past the configured limit."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open UTC time window [start, end) of one dataset; for settlement-date datasets also the
+    settlement date it stands for (rows are then matched on the date, not on a timestamp)."""
+
+    start: datetime
+    end: datetime
+    settlement_date: date | None = None
+
+    def label(self) -> str:
+        if self.settlement_date and self.end - self.start >= _DAY_ISH:
+            return self.settlement_date.isoformat()
+        return f"{self.start:%Y-%m-%dT%H:%MZ}..{self.end:%Y-%m-%dT%H:%MZ}"
+
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """One IRIS message committed with a batch."""
+
+    message_id: str
+    dataset: str
+    records: int
+
+
+@dataclass(frozen=True)
+class TableBatch:
+    """Rows for one raw table in a Parquet file (schema = ddl.arrow_schema(dataset))."""
+
+    dataset: Dataset
+    table: str
+    parquet: Path
+    rows: int
+
+
+class Writer(abc.ABC):
+    """A raw-layer writer. Implementations are used from one thread at a time."""
+
+    target: str
+
+    @abc.abstractmethod
+    def init(self) -> None:
+        """Create the raw schema, every registry raw table and the state tables (idempotent)."""
+
+    @abc.abstractmethod
+    def replace_window(self, batch: TableBatch, window: Window | None, batch_id: str) -> int:
+        """Atomically replace one window of ``batch.table`` with the batch's rows and record the window
+        as completed. ``window=None`` replaces the whole table (snapshot datasets). Returns rows written."""
+
+    @abc.abstractmethod
+    def completed_windows(self, dataset: Dataset) -> set[tuple[datetime, datetime]]:
+        """(start, end) of every API window recorded as completed for this dataset."""
+
+    @abc.abstractmethod
+    def append_messages(
+        self, batches: list[TableBatch], messages: list[MessageRecord], batch_id: str
+    ) -> int:
+        """Atomically insert the rows of messages not yet recorded and record the messages.
+        Rows carry their message id in ``_message_id``. Returns the number of rows inserted."""
+
+    @abc.abstractmethod
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        """Run a read-only query (SQL in the warehouse's dialect) and return all rows."""
+
+    def close(self) -> None:  # pragma: no cover - default no-op
+        return None
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_writer(target: str | None = None, **kwargs: Any) -> Writer:
+    """The writer for ``target`` ('duckdb' — the default — or 'bigquery'), configured from env."""
+    target = (target or os.environ.get("GBPOWER_TARGET") or "duckdb").lower()
+    if target == "duckdb":
+        from loaders.warehouse.duckdb_writer import DuckDBWriter
+
+        return DuckDBWriter(**kwargs)
+    if target in ("bigquery", "bq", "bigquery_emulator"):
+        from loaders.warehouse.bigquery_writer import BigQueryWriter
+
+        return BigQueryWriter(**kwargs)
+    raise ValueError(f"unknown target {target!r}: use 'duckdb' or 'bigquery'")

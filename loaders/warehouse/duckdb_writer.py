@@ -1,0 +1,227 @@
+"""DuckDB writer: the embedded default warehouse.
+
+DuckDB allows one writing process per file. The IRIS service, backfills and cron ``dbt build`` all
+touch the same file, so this writer opens the database only for the duration of one commit and,
+while another process holds the lock, waits and retries with exponential backoff (up to
+``lock_timeout_s``, env ``GBPOWER_DUCKDB_LOCK_TIMEOUT``, default 600 s) before failing clearly.
+Every write is one transaction: it either commits completely or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from loaders import config
+from loaders.registry import RAW_SCHEMA, Dataset
+from loaders.warehouse.base import (
+    MESSAGES_TABLE,
+    STATE_TABLE,
+    MessageRecord,
+    TableBatch,
+    WarehouseLocked,
+    Window,
+    Writer,
+    WriterError,
+)
+from loaders.warehouse.ddl import all_raw_tables, duckdb_create_table, quote
+
+log = logging.getLogger(__name__)
+
+_LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked", "lock on file")
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and any(m in str(exc) for m in _LOCK_MARKERS)
+
+
+def window_predicate(dataset: Dataset, window: Window | None) -> tuple[str, list[Any]]:
+    """SQL predicate (and parameters) selecting the rows of one window in a raw table."""
+    if window is None or dataset.window_column is None:
+        return "true", []
+    col = quote(dataset.window_column)
+    if dataset.column(dataset.window_column).type == "date":
+        return f"{col} = ?", [window.settlement_date]
+    return f"{col} >= ? AND {col} < ?", [_naive(window.start), _naive(window.end)]
+
+
+def _naive(ts: datetime) -> datetime:
+    """UTC-naive timestamp (raw tables hold UTC as TIMESTAMP without zone)."""
+    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
+
+
+class DuckDBWriter(Writer):
+    target = "duckdb"
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        lock_timeout_s: float | None = None,
+        memory_limit: str = "256MB",
+    ) -> None:
+        self.path = Path(path) if path else config.duckdb_path()
+        self.lock_timeout_s = (
+            lock_timeout_s
+            if lock_timeout_s is not None
+            else float(os.environ.get("GBPOWER_DUCKDB_LOCK_TIMEOUT", "600"))
+        )
+        self.memory_limit = memory_limit
+        self._initialised = False
+
+    # -- connection handling -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open the file, waiting while another process holds the lock."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_timeout_s
+        delay = 0.05
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                con = duckdb.connect(
+                    str(self.path),
+                    read_only=read_only and self.path.exists(),
+                    config={"memory_limit": self.memory_limit, "threads": 2},
+                )
+                con.execute("SET TimeZone = 'UTC'")
+                break
+            except duckdb.Error as exc:
+                if not is_lock_error(exc):
+                    raise
+                if time.monotonic() + delay > deadline:
+                    raise WarehouseLocked(
+                        f"DuckDB file {self.path} stayed locked by another process for "
+                        f"{self.lock_timeout_s:.0f} s ({attempts} attempts); nothing was written"
+                    ) from exc
+                if attempts == 1 or attempts % 20 == 0:
+                    log.info("warehouse %s is locked by another process; retrying", self.path)
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 2.0)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.connect() as con:
+            if not self._initialised:
+                self._create_tables(con)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+
+    # -- schema ----------------------------------------------------------------------------------
+    def _create_tables(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+        for dataset, table in all_raw_tables():
+            con.execute(duckdb_create_table(dataset, RAW_SCHEMA, table))
+        con.execute(
+            f"""CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{STATE_TABLE} (
+                dataset VARCHAR, window_start TIMESTAMP, window_end TIMESTAMP,
+                row_count BIGINT, batch_id VARCHAR, loaded_at TIMESTAMP)"""
+        )
+        con.execute(
+            f"""CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{MESSAGES_TABLE} (
+                message_id VARCHAR, dataset VARCHAR, record_count BIGINT,
+                batch_id VARCHAR, committed_at TIMESTAMP)"""
+        )
+        self._initialised = True
+
+    def init(self) -> None:
+        with self.connect() as con:
+            self._create_tables(con)
+
+    # -- writes ----------------------------------------------------------------------------------
+    def replace_window(self, batch: TableBatch, window: Window | None, batch_id: str) -> int:
+        dataset = batch.dataset
+        pred, params = window_predicate(dataset, window)
+        target = f"{RAW_SCHEMA}.{batch.table}"
+        now = _naive(datetime.now(UTC))
+        try:
+            with self.transaction() as con:
+                con.execute(f"DELETE FROM {target} WHERE {pred}", params)
+                con.execute(
+                    f"INSERT INTO {target} SELECT * REPLACE (?::TIMESTAMP AS _ingested_at) "
+                    f"FROM read_parquet(?)",
+                    [now, str(batch.parquet)],
+                )
+                if window is not None:
+                    con.execute(
+                        f"DELETE FROM {RAW_SCHEMA}.{STATE_TABLE} WHERE dataset = ? "
+                        "AND window_start = ? AND window_end = ?",
+                        [dataset.name, _naive(window.start), _naive(window.end)],
+                    )
+                    con.execute(
+                        f"INSERT INTO {RAW_SCHEMA}.{STATE_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+                        [dataset.name, _naive(window.start), _naive(window.end), batch.rows, batch_id, now],
+                    )
+        except WarehouseLocked:
+            raise
+        except duckdb.Error as exc:
+            raise WriterError(f"writing {dataset.name} window {window and window.label()}: {exc}") from exc
+        return batch.rows
+
+    def append_messages(
+        self, batches: list[TableBatch], messages: list[MessageRecord], batch_id: str
+    ) -> int:
+        if not messages:
+            return 0
+        now = _naive(datetime.now(UTC))
+        inserted = 0
+        try:
+            with self.transaction() as con:
+                con.execute("CREATE TEMP TABLE IF NOT EXISTS _batch_msgs (message_id VARCHAR)")
+                con.execute("DELETE FROM _batch_msgs")
+                con.executemany(
+                    "INSERT INTO _batch_msgs VALUES (?)", [[m.message_id] for m in messages]
+                )
+                for b in batches:
+                    res = con.execute(
+                        f"INSERT INTO {RAW_SCHEMA}.{b.table} "
+                        f"SELECT * REPLACE (?::TIMESTAMP AS _ingested_at) FROM read_parquet(?) p "
+                        f"WHERE p._message_id NOT IN (SELECT message_id FROM {RAW_SCHEMA}.{MESSAGES_TABLE})",
+                        [now, str(b.parquet)],
+                    ).fetchone()
+                    inserted += int(res[0]) if res else 0
+                con.executemany(
+                    f"INSERT INTO {RAW_SCHEMA}.{MESSAGES_TABLE} "
+                    "SELECT ?, ?, ?, ?, ? WHERE ? NOT IN (SELECT message_id FROM "
+                    f"{RAW_SCHEMA}.{MESSAGES_TABLE})",
+                    [[m.message_id, m.dataset, m.records, batch_id, now, m.message_id] for m in messages],
+                )
+        except WarehouseLocked:
+            raise
+        except duckdb.Error as exc:
+            raise WriterError(f"writing IRIS batch {batch_id}: {exc}") from exc
+        return inserted
+
+    # -- reads -----------------------------------------------------------------------------------
+    def completed_windows(self, dataset: Dataset) -> set[tuple[datetime, datetime]]:
+        rows = self.query(
+            f"SELECT window_start, window_end FROM {RAW_SCHEMA}.{STATE_TABLE} WHERE dataset = ?",
+            [dataset.name],
+        )
+        return {(s.replace(tzinfo=UTC), e.replace(tzinfo=UTC)) for s, e in rows}
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        with self.connect() as con:
+            if not self._initialised:
+                self._create_tables(con)
+            return con.execute(sql, params or []).fetchall()
