@@ -1,0 +1,365 @@
+"""BigQuery writer: the production warehouse.
+
+Same semantics as the DuckDB writer, built from BigQuery's own atomic pieces:
+
+1. The batch's Parquet file goes into a fresh staging table (created first with the raw table's
+   schema) by a LOAD JOB — batch loads are free, unlike streaming inserts.
+2. ONE multi-statement transaction then deletes the window's rows, inserts the staged rows with
+   ``_ingested_at = CURRENT_TIMESTAMP()`` and records the window in ``gbpower_windows`` (or, for IRIS,
+   inserts only rows of messages not yet in ``iris_messages`` and records the messages). A failed
+   script rolls back as a whole: nothing changes.
+3. The staging table is dropped, also on failure (it also expires after a day, should the process
+   die in between).
+
+Transient Google errors (HTTP 429/5xx, rateLimitExceeded/backendError, a transaction aborted by a
+concurrent update) are retried with exponential backoff; each step is idempotent, so a retry never
+doubles anything.
+
+Scripts and parameters: ``query()`` binds its positional parameters as BigQuery query parameters.
+The transaction scripts declare their inputs as typed script variables instead (``DECLARE gbp_x
+TIMESTAMP DEFAULT TIMESTAMP '…'``): the BigQuery emulator the tests run against (bqemulator 1.4)
+ignores query parameters in multi-statement scripts. The values are rendered from their Python types
+(dates, datetimes, integers; strings escaped), and untrusted values — IRIS message ids — reach
+BigQuery only through a load job, never through SQL text.
+
+Config (env; constructor kwargs override): ``GBPOWER_BQ_PROJECT`` (required),
+``GBPOWER_BQ_RAW_DATASET`` (default ``raw``), ``GBPOWER_BQ_LOCATION`` (default ``EU``). Credentials:
+``GOOGLE_APPLICATION_CREDENTIALS`` or application-default credentials; with ``BIGQUERY_EMULATOR_HOST``
+set, that endpoint with anonymous credentials.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.cloud import bigquery
+
+from loaders.registry import Dataset
+from loaders.warehouse import bigquery_support as bqs
+from loaders.warehouse.base import (
+    MESSAGES_TABLE,
+    STATE_TABLE,
+    MessageRecord,
+    TableBatch,
+    Window,
+    Writer,
+    WriterError,
+)
+from loaders.warehouse.bigquery_tables import (
+    STAGED_MESSAGE_COLUMNS,
+    TableSpec,
+    all_table_specs,
+    qi,
+    raw_table_spec,
+)
+from loaders.warehouse.ddl import arrow_schema
+
+log = logging.getLogger(__name__)
+
+_DATASET_RE = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
+_STAGE_TTL = timedelta(days=1)
+
+
+class BigQueryConfigError(WriterError):
+    """The BigQuery writer is missing configuration (e.g. GBPOWER_BQ_PROJECT)."""
+
+
+def make_client(project: str, location: str) -> bigquery.Client:
+    """A client for ``project``: the emulator at ``BIGQUERY_EMULATOR_HOST`` with anonymous credentials
+    when that is set, else Google's API with GOOGLE_APPLICATION_CREDENTIALS / application default."""
+    emulator = os.environ.get("BIGQUERY_EMULATOR_HOST")
+    if emulator:
+        from google.api_core.client_options import ClientOptions
+        from google.auth.credentials import AnonymousCredentials
+
+        return bigquery.Client(
+            project=project,
+            location=location,
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+            client_options=ClientOptions(api_endpoint=emulator),
+        )
+    return bigquery.Client(project=project, location=location)
+
+
+class BigQueryWriter(Writer):
+    target = "bigquery"
+
+    def __init__(
+        self,
+        *,
+        project: str | None = None,
+        dataset: str | None = None,
+        location: str | None = None,
+        client: bigquery.Client | None = None,
+        retry_attempts: int = 5,
+        retry_base_delay: float = 1.0,
+        work_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.project = project or os.environ.get("GBPOWER_BQ_PROJECT") or (client and client.project)
+        if not self.project:
+            raise BigQueryConfigError("BigQuery target needs a project: set GBPOWER_BQ_PROJECT (or pass project=)")
+        self.dataset = dataset or os.environ.get("GBPOWER_BQ_RAW_DATASET") or "raw"
+        if not _DATASET_RE.match(self.dataset):
+            raise BigQueryConfigError(f"invalid BigQuery dataset name {self.dataset!r}")
+        self.location = location or os.environ.get("GBPOWER_BQ_LOCATION") or "EU"
+        self._client = client
+        self.retry_attempts = retry_attempts
+        self.retry_base_delay = retry_base_delay
+        self.work_dir = Path(work_dir) if work_dir else None
+        self._initialised = False
+
+    # -- plumbing --------------------------------------------------------------------------------
+    @property
+    def client(self) -> bigquery.Client:
+        if self._client is None:
+            self._client = make_client(str(self.project), self.location)
+        return self._client
+
+    def table_id(self, table: str) -> str:
+        return f"{self.project}.{self.dataset}.{table}"
+
+    def _ref(self, table: str) -> str:
+        return qi(self.table_id(table))
+
+    def _retry(self, what: str, fn: Any) -> Any:
+        return bqs.with_retries(what, fn, attempts=self.retry_attempts, base_delay=self.retry_base_delay)
+
+    def _run_script(self, what: str, sql: str) -> list[tuple]:
+        def run() -> list[tuple]:
+            job = self.client.query(sql, job_id_prefix="gbpower_")
+            return [tuple(r.values()) for r in job.result()]
+
+        return self._retry(what, run)
+
+    def _ensure_init(self) -> None:
+        if not self._initialised:
+            self.init()
+
+    # -- schema ----------------------------------------------------------------------------------
+    def _bq_table(self, spec: TableSpec, *, expires: datetime | None = None) -> bigquery.Table:
+        table = bigquery.Table(
+            self.table_id(spec.name),
+            schema=[bigquery.SchemaField(n, t, mode="NULLABLE") for n, t in spec.columns],
+        )
+        if spec.partition_column:
+            table.time_partitioning = bigquery.TimePartitioning(
+                type_=bigquery.TimePartitioningType.DAY, field=spec.partition_column
+            )
+        if spec.clustering:
+            table.clustering_fields = list(spec.clustering)
+        if expires:
+            table.expires = expires
+        return table
+
+    def init(self) -> None:
+        ds = bigquery.Dataset(f"{self.project}.{self.dataset}")
+        ds.location = self.location
+        self._retry(f"create dataset {self.dataset}", lambda: self.client.create_dataset(ds, exists_ok=True))
+        for spec in all_table_specs():
+            table = self._bq_table(spec)
+            self._retry(f"create {spec.name}", lambda t=table: self.client.create_table(t, exists_ok=True))
+        self._initialised = True
+        log.info("BigQuery dataset %s.%s ready (%d tables)", self.project, self.dataset, len(all_table_specs()))
+
+    # -- staging ---------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _staged(self, spec: TableSpec, parquet: Path, what: str) -> Iterator[str]:
+        """Load ``parquet`` into a fresh staging table with ``spec``'s columns; yield its name; drop it
+        afterwards, whatever happened."""
+        name = f"_gbpower_stage_{spec.name}_{uuid.uuid4().hex[:12]}"
+        stage = TableSpec(name, spec.columns)
+        try:
+            expires = datetime.now(UTC) + _STAGE_TTL
+            table = self._bq_table(stage, expires=expires)
+            self._retry(f"{what}: create staging table", lambda: self.client.create_table(table))
+            config = bigquery.LoadJobConfig(
+                source_format=bigquery.SourceFormat.PARQUET,
+                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+                create_disposition=bigquery.CreateDisposition.CREATE_NEVER,
+            )
+
+            def load() -> None:
+                with open(parquet, "rb") as fh:
+                    job = self.client.load_table_from_file(
+                        fh, self.table_id(name), job_config=config, job_id_prefix="gbpower_load_"
+                    )
+                    job.result()
+
+            self._retry(f"{what}: load job", load)
+            yield name
+        finally:
+            with contextlib.suppress(Exception):
+                self.client.delete_table(self.table_id(name), not_found_ok=True)
+
+    @contextlib.contextmanager
+    def _tmp_dir(self) -> Iterator[Path]:
+        if self.work_dir:
+            self.work_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="gbpower-bq-", dir=self.work_dir) as d:
+            yield Path(d)
+
+    def _insert_sql(self, spec: TableSpec, stage: str, where: str = "") -> str:
+        cols = ", ".join(qi(c) for c in spec.column_names)
+        select = ", ".join("CURRENT_TIMESTAMP()" if c == "_ingested_at" else f"s.{qi(c)}" for c in spec.column_names)
+        return f"INSERT INTO {self._ref(spec.name)} ({cols})\nSELECT {select} FROM {self._ref(stage)} AS s{where}"
+
+    # -- writes ----------------------------------------------------------------------------------
+    def replace_window(self, batch: TableBatch, window: Window | None, batch_id: str) -> int:
+        dataset = batch.dataset
+        label = f"{dataset.name} window {window.label() if window else '(whole table)'}"
+        what = f"writing {batch.table} {label}"
+        spec = raw_table_spec(dataset, batch.table)
+        try:
+            self._ensure_init()
+            with self._tmp_dir() as tmp:
+                staged = tmp / "batch.parquet"
+                rows = bqs.stage_parquet(Path(batch.parquet), arrow_schema(dataset), staged)
+                with self._staged(spec, staged, what) as stage:
+                    self._run_script(what, self.replace_window_script(spec, stage, dataset, window, batch_id, rows))
+        except (bqs.BatchSchemaError, gexc.GoogleAPICallError, OSError, ValueError) as exc:
+            raise WriterError(f"{what}: {bqs.short_error(exc)} (nothing was changed)") from exc
+        log.info("%s: %d rows (batch %s)", what, rows, batch_id)
+        return rows
+
+    def replace_window_script(
+        self,
+        spec: TableSpec,
+        stage: str,
+        dataset: Dataset,
+        window: Window | None,
+        batch_id: str,
+        rows: int,
+    ) -> str:
+        """The transaction replacing one window: see the module docstring."""
+        decls: list[tuple[str, str, Any]] = []
+        pred = "TRUE"
+        if window is not None and dataset.window_column is not None:
+            col = qi(dataset.window_column)
+            if dataset.column(dataset.window_column).type == "date":
+                if window.settlement_date is None:
+                    raise ValueError(f"{dataset.name}: window {window.label()} has no settlement date")
+                decls.append(("gbp_window_date", "DATE", window.settlement_date))
+                pred = f"{col} = gbp_window_date"
+            else:
+                pred = f"{col} >= gbp_window_start AND {col} < gbp_window_end"
+        stmts = [f"DELETE FROM {self._ref(spec.name)} WHERE {pred}", self._insert_sql(spec, stage)]
+        if window is not None:
+            decls += [
+                ("gbp_dataset", "STRING", dataset.name),
+                ("gbp_batch_id", "STRING", batch_id),
+                ("gbp_rows", "INT64", rows),
+            ]
+            stmts += [
+                f"DELETE FROM {self._ref(STATE_TABLE)} WHERE dataset = gbp_dataset "
+                "AND window_start = gbp_window_start AND window_end = gbp_window_end",
+                f"INSERT INTO {self._ref(STATE_TABLE)} "
+                "(dataset, window_start, window_end, row_count, batch_id, loaded_at)\n"
+                "VALUES (gbp_dataset, gbp_window_start, gbp_window_end, gbp_rows, gbp_batch_id, "
+                "CURRENT_TIMESTAMP())",
+            ]
+        if window is not None:
+            decls += [
+                ("gbp_window_start", "TIMESTAMP", window.start),
+                ("gbp_window_end", "TIMESTAMP", window.end),
+            ]
+        return _script(decls, stmts)
+
+    def append_messages(self, batches: list[TableBatch], messages: list[MessageRecord], batch_id: str) -> int:
+        if not messages:
+            return 0
+        what = f"writing IRIS batch {batch_id}"
+        try:
+            self._ensure_init()
+            with self._tmp_dir() as tmp, contextlib.ExitStack() as stack:
+                stmts: list[str] = []
+                counts: list[str] = []
+                known = f"(SELECT message_id FROM {self._ref(MESSAGES_TABLE)})"
+                for i, b in enumerate(batches):
+                    spec = raw_table_spec(b.dataset, b.table)
+                    staged = tmp / f"batch{i}.parquet"
+                    bqs.stage_parquet(Path(b.parquet), arrow_schema(b.dataset), staged)
+                    stage = stack.enter_context(self._staged(spec, staged, f"{what} ({b.table})"))
+                    where = f"\nWHERE s._message_id IS NULL OR s._message_id NOT IN {known}"
+                    counts.append(
+                        f"SET gbp_inserted = gbp_inserted + (SELECT COUNT(*) FROM {self._ref(stage)} AS s{where})"
+                    )
+                    stmts.append(self._insert_sql(spec, stage, where))
+                msg_spec = TableSpec("messages", STAGED_MESSAGE_COLUMNS)
+                msg_file = tmp / "messages.parquet"
+                bqs.write_parquet(
+                    [{"message_id": m.message_id, "dataset": m.dataset, "record_count": m.records} for m in messages],
+                    bqs.arrow_schema_of(STAGED_MESSAGE_COLUMNS),
+                    msg_file,
+                )
+                mstage = stack.enter_context(self._staged(msg_spec, msg_file, f"{what} (messages)"))
+                stmts.append(
+                    f"INSERT INTO {self._ref(MESSAGES_TABLE)} "
+                    "(message_id, dataset, record_count, batch_id, committed_at)\n"
+                    "SELECT message_id, ANY_VALUE(dataset), ANY_VALUE(record_count), gbp_batch_id, "
+                    f"CURRENT_TIMESTAMP()\nFROM {self._ref(mstage)}\n"
+                    f"WHERE message_id NOT IN {known}\nGROUP BY message_id"
+                )
+                script = _script(
+                    [("gbp_batch_id", "STRING", batch_id), ("gbp_inserted", "INT64", 0)],
+                    counts + stmts,
+                    result="SELECT gbp_inserted",
+                )
+                result = self._run_script(what, script)
+        except (bqs.BatchSchemaError, gexc.GoogleAPICallError, OSError, ValueError) as exc:
+            raise WriterError(f"{what}: {bqs.short_error(exc)} (nothing was changed)") from exc
+        inserted = int(result[0][0]) if result and result[0] and result[0][0] is not None else 0
+        log.info("%s: %d messages, %d rows inserted", what, len(messages), inserted)
+        return inserted
+
+    # -- reads -----------------------------------------------------------------------------------
+    def completed_windows(self, dataset: Dataset) -> set[tuple[datetime, datetime]]:
+        rows = self.query(
+            f"SELECT window_start, window_end FROM {self._ref(STATE_TABLE)} WHERE dataset = ?",
+            [dataset.name],
+        )
+        return {(bqs.to_utc(s), bqs.to_utc(e)) for s, e in rows}
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        """Run ``sql`` (BigQuery SQL; unqualified tables resolve in the raw dataset) with positional
+        ``?`` parameters bound as BigQuery query parameters."""
+        self._ensure_init()
+        values = [bqs.to_utc(v) if isinstance(v, datetime) else v for v in params or []]
+        config = bigquery.QueryJobConfig(
+            query_parameters=[bigquery.ScalarQueryParameter(None, bqs.param_type(v), v) for v in values],
+            default_dataset=f"{self.project}.{self.dataset}",
+        )
+
+        def run() -> list[tuple]:
+            job = self.client.query(sql, job_config=config, job_id_prefix="gbpower_q_")
+            return [tuple(r.values()) for r in job.result()]
+
+        try:
+            return self._retry("query", run)
+        except gexc.GoogleAPICallError as exc:
+            raise WriterError(f"BigQuery query failed: {bqs.short_error(exc)}") from exc
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _script(decls: list[tuple[str, str, Any]], stmts: list[str], result: str | None = None) -> str:
+    """DECLAREs, then the statements in one transaction, then an optional result SELECT."""
+    lines = [f"DECLARE {name} {type_} DEFAULT {bqs.sql_literal(v)};" for name, type_, v in decls]
+    lines.append("BEGIN TRANSACTION;")
+    lines += [s + ";" for s in stmts]
+    lines.append("COMMIT TRANSACTION;")
+    if result:
+        lines.append(result + ";")
+    return "\n".join(lines)
