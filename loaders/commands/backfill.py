@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from loaders.cli import UsageError
+from loaders.errors import UsageError
 from loaders.registry import UnknownDataset, get_dataset
 
 
@@ -34,8 +34,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="dataset code (repeatable), e.g. BOD, BOALF, DISEBSP (alias COSTS), or 'all'",
     )
-    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="YYYY-MM-DD")
-    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--from", dest="date_from", type=_date, default=None, metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", type=_date, default=None, metavar="YYYY-MM-DD")
+    p.add_argument(
+        "--last-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="instead of --from/--to: the N settlement days before today (Europe/London), for cron",
+    )
     p.add_argument(
         "--target",
         choices=["duckdb", "bigquery"],
@@ -63,6 +70,17 @@ def run(args: argparse.Namespace) -> int:
                 names.append(get_dataset(name).name)
             except UnknownDataset as exc:
                 raise UsageError(str(exc)) from None
+    if args.last_days is not None:
+        if args.date_from or args.date_to or args.last_days < 1:
+            raise UsageError("--last-days N (N >= 1) replaces --from/--to; give one or the other")
+        from datetime import UTC, datetime, timedelta
+
+        from loaders.settlement import settlement_period_of
+
+        today = settlement_period_of(datetime.now(UTC))[0]
+        args.date_from, args.date_to = today - timedelta(days=args.last_days), today - timedelta(days=1)
+    if args.date_from is None or args.date_to is None:
+        raise UsageError("give --from and --to (or --last-days N)")
     if args.date_to < args.date_from:
         raise UsageError(f"--to {args.date_to} is before --from {args.date_from}")
     if args.concurrency < 1 or args.rate <= 0:
