@@ -9,6 +9,8 @@ import logging
 import os
 import sys
 
+from loaders.errors import UsageError
+
 COMMANDS = [
     "init",
     "backfill",
@@ -21,9 +23,7 @@ COMMANDS = [
     "install_services",
 ]
 
-
-class UsageError(Exception):
-    """A bad argument value found after parsing (exit 2 with a one-line message)."""
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
