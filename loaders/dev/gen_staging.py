@@ -164,6 +164,41 @@ UNIFIED: dict[str, dict] = {
     "MILS": {"incremental": "settlement_date", "cluster": "national_grid_bm_unit"},
     "FREQ": {"incremental": "measurement_time"},
 }
+# Data-quality tests beyond the primary key, per unified model (model-level and per column).
+# Gaps in live FREQ/FUELINST happen upstream too, so they warn rather than stop the build.
+MODEL_TESTS: dict[str, list[dict]] = {
+    "FUELHH": [{"settlement_period_completeness": {"arguments": {"publication_delay_minutes": 60}}}],
+    "DISEBSP": [{"settlement_period_completeness": {"arguments": {"publication_delay_minutes": 60}}}],
+    "FREQ": [
+        {
+            "no_time_gaps": {
+                "arguments": {"column_name": "measurement_time", "interval_seconds": 15},
+                "config": {"severity": "warn"},
+            }
+        }
+    ],
+    "FUELINST": [
+        {
+            "no_time_gaps": {
+                "arguments": {"column_name": "start_time", "interval_seconds": 300},
+                "config": {"severity": "warn"},
+            }
+        }
+    ],
+}
+COLUMN_TESTS: dict[tuple[str, str], list] = {
+    ("FREQ", "frequency"): ["not_null", {"accepted_range": {"arguments": {"min_value": 45, "max_value": 55}}}],
+    ("DISEBSP", "system_sell_price"): [
+        {"accepted_range": {"arguments": {"min_value": -1000, "max_value": 4000}, "config": {"severity": "warn"}}}
+    ],
+    ("DISEBSP", "system_buy_price"): [
+        {"accepted_range": {"arguments": {"min_value": -1000, "max_value": 4000}, "config": {"severity": "warn"}}}
+    ],
+    ("MID", "price"): [
+        {"accepted_range": {"arguments": {"min_value": -500, "max_value": 4000}, "config": {"severity": "warn"}}}
+    ],
+    ("BOD", "pair_id"): [{"accepted_range": {"arguments": {"min_value": -10, "max_value": 10}, "config": {"severity": "warn"}}}],
+}
 RENAME_DOCS = {"offer_price": "Offer price (GBP/MWh).", "bid_price": "Bid price (GBP/MWh)."}
 
 
@@ -211,6 +246,7 @@ def unified_yaml() -> dict:
             cols.append({"name": new, "description": RENAME_DOCS[new]})
         key = [snake(k) for k in d.natural_key]
         tests: list[dict] = [{"unique_combination_of_columns": {"arguments": {"combination_of_columns": key}}}]
+        tests += MODEL_TESTS.get(d.name, [])
         for c in cols:
             if c["name"] == "unified_key":
                 c["data_tests"] = ["not_null", "unique"]
@@ -220,6 +256,8 @@ def unified_yaml() -> dict:
                 ]
             if c["name"] == "source":
                 c["data_tests"] = [{"accepted_values": {"arguments": {"values": ["api", "iris"]}}}]
+            if (d.name, c["name"]) in COLUMN_TESTS:
+                c["data_tests"] = COLUMN_TESTS[(d.name, c["name"])]
         how = "incremental on " + spec["incremental"] if spec.get("incremental") else "a view"
         models.append(
             {

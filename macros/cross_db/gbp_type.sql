@@ -14,3 +14,16 @@
                      'date': 'date', 'timestamp': 'timestamp', 'json': 'string'} -%}
     {{- types[kind] -}}
 {%- endmacro %}
+
+{#- Cast that yields null instead of failing on a bad value (text fields of the reference list). -#}
+{% macro gbp_safe_cast(expr, kind) -%}
+    {{ return(adapter.dispatch('gbp_safe_cast', 'gbpower')(expr, kind)) }}
+{%- endmacro %}
+
+{% macro default__gbp_safe_cast(expr, kind) -%}
+    try_cast({{ expr }} as {{ gbp_type(kind) }})
+{%- endmacro %}
+
+{% macro bigquery__gbp_safe_cast(expr, kind) -%}
+    safe_cast({{ expr }} as {{ gbp_type(kind) }})
+{%- endmacro %}

@@ -127,3 +127,16 @@
 {% macro bigquery__current_utc_timestamp() -%}
     current_timestamp()
 {%- endmacro %}
+
+{#- ts + n seconds (n may be an expression). -#}
+{% macro add_seconds(ts_expr, seconds_expr) -%}
+    {{ return(adapter.dispatch('add_seconds', 'gbpower')(ts_expr, seconds_expr)) }}
+{%- endmacro %}
+
+{% macro default__add_seconds(ts_expr, seconds_expr) -%}
+    ({{ ts_expr }} + to_seconds(cast({{ seconds_expr }} as bigint)))
+{%- endmacro %}
+
+{% macro bigquery__add_seconds(ts_expr, seconds_expr) -%}
+    timestamp_add({{ ts_expr }}, interval cast({{ seconds_expr }} as int64) second)
+{%- endmacro %}
