@@ -1,0 +1,103 @@
+{#- Cross-database helpers for the acceptance engine (boalf_complete). Spot times are handled as
+    integer minutes since the Unix epoch, so per-minute work is integer arithmetic and equi-joins. -#}
+
+{#- Minutes since the epoch of a UTC timestamp, as a float (whole minutes come out exact). -#}
+{% macro acc_epoch_minutes(ts_expr) -%}
+    {{ return(adapter.dispatch('acc_epoch_minutes', 'gbpower')(ts_expr)) }}
+{%- endmacro %}
+
+{% macro default__acc_epoch_minutes(ts_expr) -%}
+    (epoch_us({{ ts_expr }}) / 60000000.0)
+{%- endmacro %}
+
+{% macro bigquery__acc_epoch_minutes(ts_expr) -%}
+    (unix_micros({{ ts_expr }}) / 60000000.0)
+{%- endmacro %}
+
+{#- The UTC timestamp of an integer minute number. -#}
+{% macro acc_minute_timestamp(minute_expr) -%}
+    {{ return(adapter.dispatch('acc_minute_timestamp', 'gbpower')(minute_expr)) }}
+{%- endmacro %}
+
+{% macro default__acc_minute_timestamp(minute_expr) -%}
+    make_timestamp(cast({{ minute_expr }} as bigint) * 60000000)
+{%- endmacro %}
+
+{% macro bigquery__acc_minute_timestamp(minute_expr) -%}
+    timestamp_micros(cast({{ minute_expr }} as int64) * 60000000)
+{%- endmacro %}
+
+{#- A FROM-clause item (use after `cross join`) yielding one row per integer `name` in lo..hi
+    (no rows when hi < lo); lo and hi may reference columns of the preceding relation. -#}
+{% macro acc_int_range(lo_expr, hi_expr, name) -%}
+    {{ return(adapter.dispatch('acc_int_range', 'gbpower')(lo_expr, hi_expr, name)) }}
+{%- endmacro %}
+
+{% macro default__acc_int_range(lo_expr, hi_expr, name) -%}
+    unnest(generate_series(cast({{ lo_expr }} as bigint), cast({{ hi_expr }} as bigint))) as {{ name }}_range ({{ name }})
+{%- endmacro %}
+
+{% macro bigquery__acc_int_range(lo_expr, hi_expr, name) -%}
+    unnest(generate_array(cast({{ lo_expr }} as int64), cast({{ hi_expr }} as int64))) as {{ name }}
+{%- endmacro %}
+
+{#- True when any value in the group is true (nulls count as false). -#}
+{% macro acc_bool_or(expr) -%}
+    (max(case when {{ expr }} then 1 else 0 end) = 1)
+{%- endmacro %}
+
+{#- The value of `value_expr` on the row with the largest `order_expr` in the group. -#}
+{% macro acc_arg_max(value_expr, order_expr) -%}
+    {{ return(adapter.dispatch('acc_arg_max', 'gbpower')(value_expr, order_expr)) }}
+{%- endmacro %}
+
+{% macro default__acc_arg_max(value_expr, order_expr) -%}
+    arg_max({{ value_expr }}, {{ order_expr }})
+{%- endmacro %}
+
+{% macro bigquery__acc_arg_max(value_expr, order_expr) -%}
+    array_agg({{ value_expr }} ignore nulls order by {{ order_expr }} desc limit 1)[safe_offset(0)]
+{%- endmacro %}
+
+{#- Incremental settings of the acceptance and revenue models: partitioned by settlement date and
+    clustered by BM unit on BigQuery. Re-processing a day replaces it: DuckDB delete+insert on the
+    settlement date; BigQuery merge on the model's key (insert_overwrite is the better choice on
+    real BigQuery — set var `acceptances_bq_strategy: insert_overwrite` — but the emulator the tests
+    use does not support it). The window re-processed is incremental_floor(): lookback_days back
+    from today, or var refresh_from. -#}
+{% macro acceptance_incremental_config(unique_key, cluster_by=['bm_unit']) -%}
+    {%- if target.type == 'bigquery' -%}
+        {%- set strategy = var('acceptances_bq_strategy', 'merge') -%}
+        {%- set cfg = {
+            'materialized': 'incremental',
+            'incremental_strategy': strategy,
+            'on_schema_change': 'append_new_columns',
+            'partition_by': {'field': 'settlement_date', 'data_type': 'date', 'granularity': 'day'},
+            'cluster_by': cluster_by,
+        } -%}
+        {%- if strategy == 'merge' -%}
+            {%- do cfg.update({
+                'unique_key': unique_key,
+                'incremental_predicates': ['DBT_INTERNAL_DEST.settlement_date >= ' ~ incremental_floor()],
+            }) -%}
+        {%- endif -%}
+    {%- else -%}
+        {%- set cfg = {
+            'materialized': 'incremental',
+            'incremental_strategy': 'delete+insert',
+            'unique_key': 'settlement_date',
+            'on_schema_change': 'append_new_columns',
+        } -%}
+    {%- endif -%}
+    {{ return(cfg) }}
+{%- endmacro %}
+
+{#- `where`-clause condition restricting a settlement-date column to the incremental window
+    (shifted `days_before` earlier for inputs that feed later dates); `true` on a full build. -#}
+{% macro acceptance_window(column='settlement_date', days_before=0) -%}
+    {%- if is_incremental() -%}
+        {{ column }} >= {{ add_days(incremental_floor(), -1 * days_before) }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
