@@ -1,0 +1,1 @@
+"""Developer tools: code generators, SQL lint, secret scan (not used at run time)."""
