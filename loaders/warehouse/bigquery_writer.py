@@ -141,6 +141,9 @@ class BigQueryWriter(Writer):
 
         return self._retry(what, run)
 
+    def _run_plain(self, what: str, sql: str) -> None:
+        self._retry(what, lambda: self.client.query(sql, job_id_prefix="gbpower_ddl_").result())
+
     def _ensure_init(self) -> None:
         if not self._initialised:
             self.init()
@@ -162,14 +165,34 @@ class BigQueryWriter(Writer):
         return table
 
     def init(self) -> None:
+        """Create the dataset and every missing table; add registry columns missing from existing
+        tables (BigQuery can add NULLABLE columns in place). Idempotent."""
         ds = bigquery.Dataset(f"{self.project}.{self.dataset}")
         ds.location = self.location
         self._retry(f"create dataset {self.dataset}", lambda: self.client.create_dataset(ds, exists_ok=True))
+        dataset_ref = f"{self.project}.{self.dataset}"
+        existing = {t.table_id for t in self._retry("list tables", lambda: list(self.client.list_tables(dataset_ref)))}
+        created = 0
         for spec in all_table_specs():
+            if spec.name in existing:
+                self._add_missing_columns(spec)
+                continue
             table = self._bq_table(spec)
             self._retry(f"create {spec.name}", lambda t=table: self.client.create_table(t, exists_ok=True))
+            created += 1
         self._initialised = True
-        log.info("BigQuery dataset %s.%s ready (%d tables)", self.project, self.dataset, len(all_table_specs()))
+        log.info("BigQuery dataset %s ready (%d tables created)", dataset_ref, created)
+
+    def _add_missing_columns(self, spec: TableSpec) -> None:
+        table = self._retry(f"get {spec.name}", lambda: self.client.get_table(self.table_id(spec.name)))
+        have = {f.name.lower() for f in table.schema}
+        missing = [(n, t) for n, t in spec.columns if n.lower() not in have]
+        if not missing:
+            return
+        for n, t in missing:  # one column per statement (the emulator takes one ALTER action at a time)
+            sql = f"ALTER TABLE {self._ref(spec.name)} ADD COLUMN IF NOT EXISTS {qi(n)} {t}"
+            self._run_plain(f"add column {n} to {spec.name}", sql)
+        log.info("%s: added columns %s", spec.name, ", ".join(n for n, _ in missing))
 
     # -- staging ---------------------------------------------------------------------------------
     @contextlib.contextmanager

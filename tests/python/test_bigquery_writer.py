@@ -296,3 +296,48 @@ def test_query_binds_positional_parameters(bq_writer, tmp_path):
     )
     assert got == [(3,)]
     assert bq_writer.query("SELECT ?", ["it's"]) == [("it's",)]
+
+
+def test_init_adds_registry_columns_missing_from_an_existing_table(bq_writer, tmp_path):
+    """Emulator difference: after ``ALTER TABLE … ADD COLUMN`` the emulator's table metadata
+    (``get_table().schema``) still lists the old columns while its data table has the new ones, so
+    this asserts through queries and a load rather than through the reported schema."""
+    from google.cloud import bigquery
+
+    client = bq_writer.client
+    table_id = bq_writer.table_id("bmrs_freq")
+    client.delete_table(table_id)
+    old = bigquery.Table(table_id, schema=[bigquery.SchemaField("measurementTime", "TIMESTAMP")])
+    client.create_table(old)
+    client.query(f"INSERT INTO `{table_id}` (measurementTime) VALUES (TIMESTAMP '2024-01-01 00:00:00+00')").result()
+
+    bq_writer.init()
+    assert bq_writer.query("SELECT measurementTime, frequency, _source FROM bmrs_freq") == [
+        (datetime(2024, 1, 1, tzinfo=UTC), None, None)
+    ]
+    bq_writer.init()  # again: nothing left to add, no error
+    w = Window(datetime(2024, 1, 2, tzinfo=UTC), datetime(2024, 1, 2, 1, tzinfo=UTC))
+    rows = [{"measurementTime": datetime(2024, 1, 2, 0, 0, 15), "frequency": 50.02, "_source": "api"}]
+    bq_writer.replace_window(write_batch(tmp_path / "f.parquet", get_dataset("FREQ"), "bmrs_freq", rows), w, "f")
+    assert bq_writer.query("SELECT frequency FROM bmrs_freq WHERE frequency IS NOT NULL") == [(50.02,)]
+
+
+def test_fixture_env_configures_a_subprocess(bq_emulator, tmp_path):
+    """``bq_emulator.env`` is all a subprocess (dbt, the CLI) needs to reach the emulator."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    dataset = f"raw_{uuid.uuid4().hex[:10]}"
+    env = {**os.environ, **bq_emulator.env, "GBPOWER_BQ_RAW_DATASET": dataset}
+    code = (
+        "from loaders.warehouse import open_writer\n"
+        "w = open_writer()\n"
+        "print(type(w).__name__, w.project, w.dataset, w.query('SELECT COUNT(*) FROM gbpower_windows'))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == ["BigQueryWriter", bq_emulator.project, dataset, "[(0,)]"]
+    tables = {t.table_id for t in bq_emulator.client().list_tables(f"{bq_emulator.project}.{dataset}")}
+    assert {"bmrs_boalf", "gbpower_windows", "iris_messages"} <= tables
