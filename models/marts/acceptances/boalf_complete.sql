@@ -454,7 +454,7 @@ kept_pairs as (
 
     select *
     from pair_volumes
-    where abs(offer_volume_mwh) > 1e-9 or abs(bid_volume_mwh) > 1e-9
+    where abs(offer_volume_mwh) >= 5e-7 or abs(bid_volume_mwh) >= 5e-7
 
 ),
 
@@ -468,7 +468,7 @@ pair_totals as (
         sum(bid_volume_mwh) as bid_volume_mwh,
         count(*) as pair_rows
     from pair_volumes
-    where abs(offer_volume_mwh) > 1e-9 or abs(bid_volume_mwh) > 1e-9
+    where abs(offer_volume_mwh) >= 5e-7 or abs(bid_volume_mwh) >= 5e-7
     group by unit_key, acceptance_number, slot
 
 ),
@@ -588,13 +588,13 @@ select
     acceptance_number,
     cast(pair_id as {{ int }}) as pair_id,
     acceptance_time,
-    offer_volume_mwh,
-    bid_volume_mwh,
+    round(offer_volume_mwh, 6) as offer_volume_mwh,
+    round(bid_volume_mwh, 6) as bid_volume_mwh,
     offer_price,
     bid_price,
     case
         when pair_id = 0 or has_sentinel then null
-        else offer_volume_mwh * offer_price + bid_volume_mwh * bid_price
+        else round(round(offer_volume_mwh, 6) * offer_price + round(bid_volume_mwh, 6) * bid_price, 6)
     end as cashflow_gbp,
     so_flag,
     stor_flag,
