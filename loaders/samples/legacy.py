@@ -34,6 +34,8 @@ class LegacyFormatError(ValueError):
 
 
 def _ts(text: str, where: str) -> datetime:
+    if len(text) != 14 or not text.isdigit():  # strptime alone would accept e.g. "2022031913"
+        raise LegacyFormatError(f"{where}: bad legacy timestamp {text!r} (want yyyymmddHHMMSS)")
     try:
         return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -157,6 +158,14 @@ def _q_before(ud: UnitDay, m: float) -> float:
     return q
 
 
+def _floor3(x: float) -> float:
+    return math.floor(x * 1000 + 1e-6) / 1000
+
+
+def _ceil3(x: float) -> float:
+    return math.ceil(x * 1000 - 1e-6) / 1000
+
+
 def _try_acceptance(ud: UnitDay, rng: random.Random, a: int, number: int, min_end: int) -> Acceptance | None:
     """One acceptance instructed at minute ``a`` (None if the unit has no room in its bands)."""
     u, end = ud.unit, 30 * ud.n_periods - 5
@@ -166,15 +175,23 @@ def _try_acceptance(ud: UnitDay, rng: random.Random, a: int, number: int, min_en
     m1, m2, m3 = m0 + ramp, m0 + ramp + hold, m0 + 2 * ramp + hold
     if m3 > end:
         return None
-    start = round(_q_before(ud, m0), 3)
+    raw_start, raw_end = _q_before(ud, m0), ud.fpn(m3)
     lo, hi = _limits(ud, m0, m3)
     directions = ["down"] if u.kind == "wind" else (["up", "down"] if rng.random() < 0.55 else ["down", "up"])
     for direction in directions:
+        # Levels are written with 3 decimals. Round FPN-derived end points towards the acceptance's
+        # own direction so rounding never creates volume on the other side (e.g. a wind unit's
+        # sentinel-priced offer pair).
+        snap = _floor3 if direction == "down" else _ceil3
+        start, finish = snap(raw_start), snap(raw_end)
         f = 0.3 + 0.7 * rng.random()
-        target = float(int(start + f * (hi - start))) if direction == "up" else -float(int(-(start - f * (start - lo))))
+        if direction == "up":
+            target = float(math.floor(start + f * (hi - start)))
+        else:
+            target = float(math.ceil(start - f * (start - lo)))
         if abs(target - start) < 1:
             continue
-        pts = [(m0, start), (m1, target), (m2, target), (m3, round(ud.fpn(m3), 3))]
+        pts = [(m0, start), (m1, target), (m2, target), (m3, finish)]
         if in_bands(ud, pts):
             return Acceptance(number, a, pts)
     return None
