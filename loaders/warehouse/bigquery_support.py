@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import requests
 from google.api_core import exceptions as gexc
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ _RETRYABLE_TYPES: tuple[type[BaseException], ...] = (
     gexc.ServiceUnavailable,
     gexc.GatewayTimeout,
     ConnectionError,
+    requests.ConnectionError,
+    requests.Timeout,
 )
 # A multi-statement transaction that lost a race with another DML job on the same table is aborted
 # as a whole (nothing committed) and may simply be run again.

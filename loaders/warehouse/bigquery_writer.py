@@ -167,6 +167,14 @@ class BigQueryWriter(Writer):
     def init(self) -> None:
         """Create the dataset and every missing table; add registry columns missing from existing
         tables (BigQuery can add NULLABLE columns in place). Idempotent."""
+        try:
+            self._init()
+        except (gexc.GoogleAPICallError, OSError) as exc:
+            raise WriterError(
+                f"initialising BigQuery dataset {self.project}.{self.dataset}: {bqs.short_error(exc)}"
+            ) from exc
+
+    def _init(self) -> None:
         ds = bigquery.Dataset(f"{self.project}.{self.dataset}")
         ds.location = self.location
         self._retry(f"create dataset {self.dataset}", lambda: self.client.create_dataset(ds, exists_ok=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pyarrow as pa
@@ -165,3 +166,50 @@ def test_config_from_env_and_kwargs(monkeypatch):
     assert (BigQueryWriter().dataset, BigQueryWriter().location) == ("raw", "EU")
     with pytest.raises(BigQueryConfigError, match="invalid BigQuery dataset"):
         BigQueryWriter(dataset="raw; DROP")
+
+
+def test_permission_error_on_init_is_a_clear_writer_error(monkeypatch):
+    """A loopback HTTP server answering like BigQuery does without permission (403): init fails at
+    once (no retries) with a WriterError naming the dataset, and no credential in the message."""
+    import http.server
+    import threading
+
+    from loaders.warehouse.base import WriterError
+
+    calls: list[str] = []
+
+    class Deny(http.server.BaseHTTPRequestHandler):
+        def _deny(self) -> None:
+            calls.append(self.path)
+            body = json.dumps(
+                {
+                    "error": {
+                        "code": 403,
+                        "message": "Access Denied: Project p: permission denied",
+                        "errors": [{"reason": "accessDenied", "message": "denied"}],
+                    }
+                }
+            ).encode()
+            self.send_response(403)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PATCH = _deny
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Deny)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", f"http://127.0.0.1:{server.server_port}")
+        writer = BigQueryWriter(project="p", dataset="raw_denied", retry_base_delay=0.01)
+        with pytest.raises(WriterError, match=r"initialising BigQuery dataset p\.raw_denied: .*Access Denied"):
+            writer.init()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(calls) == 1  # permanent error: no retry
