@@ -14,6 +14,7 @@ on the dataset's natural key + version are kept once.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,62 +58,58 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _path(name: str) -> str:
-    return _sql_str('$."' + name.replace('"', '\\"') + '"')
+def _field(name: str) -> str:
+    """The field's JSON text (strings unquoted), from the struct each row is transformed into once."""
+    return f"r.{quote(name)}"
 
 
 def _typed_expr(col: Column) -> str:
-    p = _path(col.name)
-    s = f"json_extract_string(j, {p})"
-    jt = f"json_type(j, {p})"
-    if col.type == "string":
-        return f"CASE WHEN {jt} IN ('OBJECT', 'ARRAY') THEN NULL ELSE {s} END"
+    s = _field(col.name)
+    if col.type in ("string", "json"):
+        return s
     if col.type == "integer":
         return (
-            f"CASE WHEN {jt} IN ('BIGINT', 'UBIGINT') THEN TRY_CAST({s} AS BIGINT) "
-            f"WHEN {jt} = 'DOUBLE' AND TRY_CAST({s} AS DOUBLE) = round(TRY_CAST({s} AS DOUBLE)) "
-            f"THEN TRY_CAST(TRY_CAST({s} AS DOUBLE) AS BIGINT) "
-            f"WHEN {jt} = 'VARCHAR' AND regexp_full_match({s}, '\\s*-?[0-9]+\\s*') "
-            f"THEN TRY_CAST(trim({s}) AS BIGINT) END"
+            f"CASE WHEN regexp_full_match({s}, '\\s*-?[0-9]+(\\.0*)?\\s*') "
+            f"THEN TRY_CAST(TRY_CAST({s} AS DOUBLE) AS BIGINT) END"
         )
     if col.type == "number":
-        return f"CASE WHEN {jt} IN ('OBJECT', 'ARRAY', 'BOOLEAN') THEN NULL ELSE TRY_CAST({s} AS DOUBLE) END"
+        return f"TRY_CAST({s} AS DOUBLE)"
     if col.type == "boolean":
-        return f"CASE WHEN {jt} IN ('OBJECT', 'ARRAY') THEN NULL ELSE TRY_CAST({s} AS BOOLEAN) END"
+        return f"TRY_CAST({s} AS BOOLEAN)"
     if col.type == "date":
         return f"TRY_STRPTIME(left({s}, 10), '%Y-%m-%d')::DATE"
     if col.type == "timestamp":
         return f"(TRY_CAST({s} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
-    if col.type == "json":
-        return f"CAST(json_extract(j, {p}) AS VARCHAR)"
     raise ValueError(col.type)
 
 
-def _present(col: Column) -> str:
-    return f"coalesce(json_type(j, {_path(col.name)}) <> 'NULL', false)"
-
-
 def _error_expr(dataset: Dataset, fixed: dict[str, str]) -> str:
-    parts = ["CASE WHEN json_type(j) <> 'OBJECT' THEN 'record is not a JSON object' END"]
+    parts = ["CASE WHEN left(ltrim(CAST(j AS VARCHAR)), 1) <> '{' THEN 'record is not a JSON object' END"]
     for col in dataset.columns:
         if col.name in fixed:
             continue
-        present = _present(col)
-        raw = f"left(CAST(json_extract(j, {_path(col.name)}) AS VARCHAR), 60)"
+        s = _field(col.name)
         if col.required:
-            parts.append(f"CASE WHEN NOT {present} THEN '{col.name}: required field missing or null' END")
-        parts.append(
-            f"CASE WHEN {present} AND ({_typed_expr(col)}) IS NULL "
-            f"THEN '{col.name}: expected {col.type}, got ' || {raw} END"
-        )
+            parts.append(f"CASE WHEN {s} IS NULL THEN '{col.name}: required field missing or null' END")
+        if col.type not in ("string", "json"):
+            parts.append(
+                f"CASE WHEN {s} IS NOT NULL AND ({_typed_expr(col)}) IS NULL "
+                f"THEN '{col.name}: expected {col.type}, got ' || left({s}, 60) END"
+            )
     return "concat_ws('; ', " + ", ".join(parts) + ")"
+
+
+def _transform_spec(dataset: Dataset) -> str:
+    spec = {c.name: "VARCHAR" for c in dataset.columns}
+    spec[MESSAGE_ID_FIELD] = "VARCHAR"
+    return _sql_str(json.dumps(spec))
 
 
 def _extra_expr(dataset: Dataset) -> str:
     known = ", ".join(_sql_str(n) for n in (*dataset.column_names, MESSAGE_ID_FIELD))
     extras = f"list_filter(json_keys(j), k -> NOT list_contains([{known}], k))"
     return (
-        f"CASE WHEN json_type(j) = 'OBJECT' AND len({extras}) > 0 THEN "
+        f"CASE WHEN left(ltrim(CAST(j AS VARCHAR)), 1) = '{{' AND len({extras}) > 0 THEN "
         f"CAST(to_json(map_from_entries(list_transform({extras}, "
         "k -> struct_pack(k := k, v := json_extract(j, '$.\"' || replace(k, '\"', '\\\"') || '\"'))))) "
         "AS VARCHAR) END"
@@ -150,7 +147,7 @@ def _max_object_size(path: Path, fmt: Format) -> int:
     """Per-object buffer: whole document for an envelope, 16 MiB for one row of an array."""
     if fmt == "data":
         return max(path.stat().st_size + (1 << 20), 16 << 20)
-    return 16 << 20
+    return 1 << 20
 
 
 def _source_sql(path: Path, fmt: Format) -> str:
@@ -212,7 +209,7 @@ def parse_records_file(
     for col in dataset.columns:
         expr = fixed.get(col.name) or _typed_expr(col)
         typed_cols.append(f"CAST({expr} AS {DUCKDB_TYPES[col.type]}) AS {quote(col.name)}")
-    msg_expr = f"json_extract_string(j, {_path(MESSAGE_ID_FIELD)})" if fmt == "ndjson" else "NULL"
+    msg_expr = _field(MESSAGE_ID_FIELD) if fmt == "ndjson" else "NULL"
     now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
     meta = (
         f"TIMESTAMP '{now}' AS _ingested_at, {_sql_str(source)} AS _source, "
@@ -222,13 +219,13 @@ def parse_records_file(
     error = _error_expr(dataset, fixed)
     out_parquet.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = out_parquet.parent / (out_parquet.name + ".spill")
+    staged = out_parquet.parent / (out_parquet.name + ".all.parquet")
     if fmt == "data":  # the whole envelope is one JSON value: give it room (these payloads are small)
         memory_limit = f"{max(192, 4 * _max_object_size(path, fmt) // (1 << 20))}MB"
-    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": 1})
+    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": 1, "preserve_insertion_order": False})
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"SET temp_directory = {_sql_str(str(tmp_dir))}")
-        con.execute("SET preserve_insertion_order = false")
         try:
             if fmt == "data":
                 kind = con.execute(
@@ -237,21 +234,26 @@ def parse_records_file(
                 ).fetchall()
                 if len(kind) != 1 or kind[0][0] != "ARRAY":
                     raise PayloadError(f"{input_name}: expected a JSON object with a 'data' array, got {kind[:1]}")
+            # One streaming pass over the JSON: typed rows + error reason (+ the raw text of bad rows)
+            # into a scratch Parquet file; every later step reads that columnar file.
             con.execute(
-                f"""CREATE TEMP TABLE parsed AS
-                    SELECT {", ".join(typed_cols)}, {meta},
+                f"""COPY (SELECT {", ".join(typed_cols)}, {meta},
                            {error} AS _error,
                            CASE WHEN {error} <> '' THEN CAST(j AS VARCHAR) END AS _raw
-                    FROM ({_source_sql(path, fmt)})"""
+                    FROM (SELECT j, json_transform(j, {_transform_spec(dataset)}) AS r
+                          FROM ({_source_sql(path, fmt)})))
+                    TO {_sql_str(str(staged))} (FORMAT parquet, COMPRESSION uncompressed)"""
             )
         except duckdb.Error as exc:
             raise PayloadError(f"{input_name}: cannot read {dataset.name} payload: {exc}") from exc
+        con.execute(f"CREATE VIEW parsed AS SELECT * FROM read_parquet({_sql_str(str(staged))})")
         total = con.execute("SELECT count(*) FROM parsed").fetchone()[0]
         bad = con.execute("SELECT _raw, _error, _message_id FROM parsed WHERE _error <> ''").fetchall()
         rejected_messages: dict[str, str] = {}
         for _raw, reason, msg in bad:
             if msg and msg not in rejected_messages:
                 rejected_messages[msg] = reason
+        poisoned: list[tuple[str, str, str | None]] = []
         if rejected_messages:
             con.execute("CREATE TEMP TABLE poison (m VARCHAR)")
             con.executemany("INSERT INTO poison VALUES (?)", [[m] for m in rejected_messages])
@@ -259,31 +261,31 @@ def parse_records_file(
                 "SELECT CAST(_raw AS VARCHAR), 'message rejected: another record in it is invalid', "
                 "_message_id FROM parsed WHERE _error = '' AND _message_id IN (SELECT m FROM poison)"
             ).fetchall()
-        else:
-            poisoned = []
         quarantine.reject_rows(source, dataset.name, input_name, [*bad, *poisoned])
-        keep = (
-            "_error = '' AND coalesce(_message_id NOT IN (SELECT m FROM poison), true)"
-            if (rejected_messages)
-            else "_error = ''"
-        )
+        keep = "_error = ''"
+        if rejected_messages:
+            keep += " AND coalesce(_message_id NOT IN (SELECT m FROM poison), true)"
         wf = _window_filter(dataset, window)
         outside = con.execute(f"SELECT count(*) FROM parsed WHERE {keep} AND NOT ({wf})").fetchone()[0]
         key = [quote(k) for k in dataset.dedupe_key]
         if fmt == "ndjson":
             key.append("_message_id")
+        kept, distinct = con.execute(
+            f"SELECT count(*), count(DISTINCT ({', '.join(key)})) FROM parsed WHERE {keep} AND {wf}"
+        ).fetchone()
+        dedupe = f"QUALIFY row_number() OVER (PARTITION BY {', '.join(key)}) = 1" if distinct < kept else ""
         cols = (
-            ", ".join(quote(c) for c in (*dataset.column_names,)) + ", _ingested_at, _source, "
-            "_batch_id, _message_id, _extra"
+            ", ".join(quote(c) for c in dataset.column_names) + ", _ingested_at, _source, _batch_id, "
+            "_message_id, _extra"
         )
         con.execute(
-            f"""COPY (SELECT {cols} FROM parsed WHERE {keep} AND {wf}
-                      QUALIFY row_number() OVER (PARTITION BY {", ".join(key)}) = 1)
+            f"""COPY (SELECT {cols} FROM parsed WHERE {keep} AND {wf} {dedupe})
                 TO {_sql_str(str(out_parquet))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)"""
         )
         rows = con.execute(f"SELECT count(*) FROM read_parquet({_sql_str(str(out_parquet))})").fetchone()[0]
     finally:
         con.close()
+        staged.unlink(missing_ok=True)
     rejected = len(bad) + len(poisoned)
     duplicates = total - rejected - outside - rows
     return ParseResult(

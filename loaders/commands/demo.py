@@ -50,9 +50,12 @@ def load_store(store: Path, manifest: dict[str, dict[str, int]], base_url: str) 
 
     rows: dict[str, int] = {}
     failures: list[str] = []
+    days_by_dataset: dict[str, set[str]] = {}
+    for key, by_day in manifest.items():  # keys are DATASET or DATASET/variant
+        days_by_dataset.setdefault(key.split("/")[0], set()).update(by_day)
     with open_writer("duckdb") as writer:
         bf = Backfill(writer, ApiClient(base_url, rate_per_s=200), concurrency=4, progress=False)
-        for name, by_day in sorted(manifest.items()):
+        for name, by_day in sorted(days_by_dataset.items()):
             ds = get_dataset(name)
             days = [date.fromisoformat(d) for d in by_day if d != "snapshot"]
             runs = _runs(days) or [(DEMO_DAYS[0], DEMO_DAYS[0])]
