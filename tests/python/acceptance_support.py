@@ -25,9 +25,7 @@ GBPOWER = str(Path(sys.executable).with_name("gbpower"))
 LEGACY_DIR = ROOT / "loaders" / "samples" / "real" / "legacy_2022-03-19_SP27"
 
 
-def load_rows(
-    db: Path, work: Path, dataset: str, rows: list[dict[str, Any]], variant: str | None = None
-) -> int:
+def load_rows(db: Path, work: Path, dataset: str, rows: list[dict[str, Any]], variant: str | None = None) -> int:
     """Replace raw.<dataset table> in ``db`` with ``rows`` (API field names); returns rows loaded."""
     ds = get_dataset(dataset)
     work.mkdir(parents=True, exist_ok=True)

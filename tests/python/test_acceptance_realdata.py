@@ -109,13 +109,15 @@ def test_pair_volumes_sum_to_the_integral_of_each_acceptance(built: Path) -> Non
 
 
 def test_signs_and_statuses(built: Path) -> None:
-    assert query(built, "select count(*) from analytics.boalf_complete where offer_volume_mwh < 0 or bid_volume_mwh > 0") == [(0,)]
-    statuses = dict(query(built, "select pricing_status, count(*) from analytics.boalf_complete where settlement_period = 27 group by 1"))
+    wrong_sign = "select count(*) from analytics.boalf_complete where offer_volume_mwh < 0 or bid_volume_mwh > 0"
+    assert query(built, wrong_sign) == [(0,)]
+    by_status = "select pricing_status, count(*) from analytics.boalf_complete where settlement_period = 27 group by 1"
+    statuses = dict(query(built, by_status))
     assert statuses.get("priced", 0) > 40
     assert set(statuses) <= {"priced", "no_volume", "sentinel_price", "outside_bod", "no_bod", "rr_excluded", "no_fpn"}
     # SO-flagged acceptances (18 of the 121 BOALF rows) are kept, not thrown away as "tests"
     so = query(built, "select count(distinct bm_unit || acceptance_number) from analytics.boalf_complete where so_flag")
-    raw_so = query(built, 'select count(distinct bmUnit || acceptanceNumber) from raw.bmrs_boalf where soFlag')
+    raw_so = query(built, "select count(distinct bmUnit || acceptanceNumber) from raw.bmrs_boalf where soFlag")
     assert so == raw_so and so[0][0] > 0
 
 
