@@ -57,9 +57,7 @@ def side(dataset: Dataset, table: str) -> str:
 
 
 def staging_sql(dataset: Dataset, table: str) -> str:
-    lines = [
-        f"        cast({c.name} as {{{{ gbp_type('{c.type}') }}}}) as {snake(c.name)}," for c in dataset.columns
-    ]
+    lines = [f"        cast({c.name} as {{{{ gbp_type('{c.type}') }}}}) as {snake(c.name)}," for c in dataset.columns]
     src = side(dataset, table)
     lines.append("        cast(_ingested_at as {{ gbp_type('timestamp') }}) as ingested_at,")
     lines.append(f"        coalesce(_source, '{src}') as source,")
@@ -168,7 +166,7 @@ UNIFIED: dict[str, dict] = {
 # Gaps in live FREQ/FUELINST happen upstream too, so they warn rather than stop the build.
 MODEL_TESTS: dict[str, list[dict]] = {
     "FUELHH": [{"settlement_period_completeness": {"arguments": {"publication_delay_minutes": 60}}}],
-    "DISEBSP": [{"settlement_period_completeness": {"arguments": {"publication_delay_minutes": 60}}}],
+    # DISEBSP: checked on bmrs_costs (the mart), so a gap does not also skip it here.
     "FREQ": [
         {
             "no_time_gaps": {
@@ -197,7 +195,9 @@ COLUMN_TESTS: dict[tuple[str, str], list] = {
     ("MID", "price"): [
         {"accepted_range": {"arguments": {"min_value": -500, "max_value": 4000}, "config": {"severity": "warn"}}}
     ],
-    ("BOD", "pair_id"): [{"accepted_range": {"arguments": {"min_value": -10, "max_value": 10}, "config": {"severity": "warn"}}}],
+    ("BOD", "pair_id"): [
+        {"accepted_range": {"arguments": {"min_value": -10, "max_value": 10}, "config": {"severity": "warn"}}}
+    ],
 }
 RENAME_DOCS = {"offer_price": "Offer price (GBP/MWh).", "bid_price": "Bid price (GBP/MWh)."}
 
@@ -251,9 +251,7 @@ def unified_yaml() -> dict:
             if c["name"] == "unified_key":
                 c["data_tests"] = ["not_null", "unique"]
             if c["name"] in ("settlement_period", "settlement_period_from", "settlement_period_to"):
-                c["data_tests"] = [
-                    {"accepted_range": {"arguments": {"min_value": 1, "max_value": 50}}}
-                ]
+                c["data_tests"] = [{"accepted_range": {"arguments": {"min_value": 1, "max_value": 50}}}]
             if c["name"] == "source":
                 c["data_tests"] = [{"accepted_values": {"arguments": {"values": ["api", "iris"]}}}]
             if (d.name, c["name"]) in COLUMN_TESTS:

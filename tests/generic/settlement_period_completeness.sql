@@ -1,15 +1,17 @@
 {#- Settlement-period completeness against the settlement calendar (int_settlement_periods).
 
-    Every settlement date from the model's first to its last must have exactly the calendar's
-    periods (46/48/50). Fails with one row per problem:
-      * missing — a calendar period with no row (a whole missing day shows up as its periods);
+    Every settlement date in the model must have exactly the calendar's periods (46/48/50); with
+    `check_missing_days=true` also every date between the model's first and last (so a whole missing
+    day is caught too). Fails with one row per problem:
+      * missing — a calendar period with no row;
       * extra   — a row whose (date, period) is not in the calendar (e.g. period 47 on a 46-period
                   day, or period 0/51).
     Days not yet complete are not flagged as missing: today (UTC) and later, and any period that
     ended less than `publication_delay_minutes` ago (the dataset's publication delay).
     `where_clause` restricts the model rows checked. -#}
 {% test settlement_period_completeness(model, date_column='settlement_date', period_column='settlement_period',
-                                       publication_delay_minutes=60, where_clause=none) %}
+                                       publication_delay_minutes=60, check_missing_days=false,
+                                       where_clause=none) %}
 
 with observed as (
 
@@ -22,18 +24,29 @@ with observed as (
 
 ),
 
-date_range as (
+{% if check_missing_days %}
+days as (
 
-    select min(settlement_date) as first_date, max(settlement_date) as last_date from observed
+    select calendar_days.settlement_date
+    from (select distinct settlement_date from {{ ref('int_settlement_periods') }}) as calendar_days
+    cross join (select min(settlement_date) as first_date, max(settlement_date) as last_date from observed) as r
+    where calendar_days.settlement_date between r.first_date and r.last_date
 
 ),
+{% else %}
+days as (
+
+    select distinct settlement_date from observed
+
+),
+{% endif %}
 
 expected as (
 
     select calendar.settlement_date, calendar.settlement_period, calendar.end_time_utc
     from {{ ref('int_settlement_periods') }} as calendar
-    cross join date_range
-    where calendar.settlement_date between date_range.first_date and date_range.last_date
+    inner join days
+        on calendar.settlement_date = days.settlement_date
 
 ),
 
