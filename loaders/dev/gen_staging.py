@@ -98,7 +98,7 @@ def sources_yaml() -> dict:
         "sources": [
             {
                 "name": "raw",
-                "description": "Raw Elexon tables written by the gbpower loaders (field names as in the API/IRIS JSON).",
+                "description": "Raw Elexon tables written by the gbpower loaders (field names as in the API/IRIS).",
                 # dbt does not render the Jinja in dbt_project.yml's var, so resolve the env var here too.
                 "schema": RAW_SCHEMA_EXPR,
                 "tables": tables,
