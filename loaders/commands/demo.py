@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 # A synthetic week around the autumn 2025 clock change (2025-10-26 has 50 periods).
 DEMO_DAYS = [date(2025, 10, 24) + timedelta(days=i) for i in range(5)]
+# Real data sets with whole settlement days (the small live captures cover a few periods only, so
+# they would — rightly — fail the completeness tests; the loader tests use them instead).
+DEMO_REAL_SETS = ["clock_change_disebsp", "legacy_2022_03_19", "ssp_sbp_niv", "fuelhh_2022"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     store = args.store or config.resolve(".gbpower/demo/store")
     log.info("building the sample replay store in %s", store)
-    manifest = build_store(store, DEMO_DAYS, scale="demo", include_real=True)
+    manifest = build_store(store, DEMO_DAYS, scale="demo", include_real=True, real=DEMO_REAL_SETS)
     with ReplayServer(store) as server:
         log.info("replaying the Insights API at %s", server.base_url)
         rows = load_store(store, manifest, server.base_url)
