@@ -21,7 +21,7 @@ Settlement period <-> UTC always goes through Europe/London (:mod:`loaders.sampl
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -198,11 +198,13 @@ def _float_or_none(text: str, where: str) -> float | None:
     return None if text == "" else float(_num(text, where))
 
 
-def disebsp_rows(path: Path) -> list[dict[str, Any]]:
-    """``Settlement Date (dd/mm/yyyy), Settlement Period, SSP, SBP, NIV`` CSV -> DISEBSP rows."""
+def disebsp_rows(path: Path, dates: Collection[date] | None = None) -> list[dict[str, Any]]:
+    """``Settlement Date (dd/mm/yyyy), Settlement Period, SSP, SBP, NIV`` CSV -> DISEBSP rows
+    (only settlement dates in ``dates`` if given)."""
+    wanted = {d.strftime("%d/%m/%Y") for d in dates} if dates is not None else None
     rows = []
     for where, f in _lines(path):
-        if f[0].startswith("Settlement Date"):
+        if f[0].startswith("Settlement Date") or (wanted is not None and f[0] not in wanted):
             continue
         if len(f) != 5:
             raise LegacyFormatError(f"{where}: expected 5 fields, got {len(f)}")
@@ -249,13 +251,17 @@ _DISEBSP_UNKNOWN = (
 )
 
 
-def fuelhh_rows(path: Path) -> list[dict[str, Any]]:
-    """``#Settlement Date, Settlement Period, <FUEL>...`` CSV -> one FUELHH row per fuel type."""
+def fuelhh_rows(path: Path, dates: Collection[date] | None = None) -> list[dict[str, Any]]:
+    """``#Settlement Date, Settlement Period, <FUEL>...`` CSV -> one FUELHH row per fuel type
+    (only settlement dates in ``dates`` if given)."""
+    wanted = {d.isoformat() for d in dates} if dates is not None else None
     rows: list[dict[str, Any]] = []
     fuels: list[str] = []
     for where, f in _lines(path):
         if f[0].startswith("#"):
             fuels = f[2:]
+            continue
+        if wanted is not None and f[0] not in wanted:
             continue
         if not fuels:
             raise LegacyFormatError(f"{where}: data before the '#Settlement Date,...' header")

@@ -9,8 +9,8 @@ JSON files are kept as ``Decimal`` so their exact digits survive into the replay
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import date
+from collections.abc import Callable, Collection, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,15 +103,17 @@ def _legacy() -> Iterator[tuple[str, Rows]]:
     yield "MILS", legacy.mils_rows(LEGACY_PHYBM)
 
 
-def _ssp() -> Iterator[tuple[str, Rows]]:
-    yield "DISEBSP", legacy.disebsp_rows(SSP_CSV)
+def _ssp(days: Collection[date] | None = None) -> Iterator[tuple[str, Rows]]:
+    yield "DISEBSP", legacy.disebsp_rows(SSP_CSV, days)  # window = settlementDate
 
 
-def _fuelhh() -> Iterator[tuple[str, Rows]]:
-    yield "FUELHH", legacy.fuelhh_rows(FUELHH_CSV)
+def _fuelhh(days: Collection[date] | None = None) -> Iterator[tuple[str, Rows]]:
+    # window = publishTime = period end: store day D holds the last period of D-1 too
+    dates = None if days is None else {x for d in days for x in (d, d - timedelta(days=1))}
+    yield "FUELHH", legacy.fuelhh_rows(FUELHH_CSV, dates)
 
 
-REAL_SETS: dict[str, Callable[[], Iterator[tuple[str, Rows]]]] = {
+REAL_SETS: dict[str, Callable[..., Iterator[tuple[str, Rows]]]] = {
     "samples": _samples,  # small live captures for 2026-05-06 (+ a 2-row BMUNITS list)
     "gridskew": _gridskew,  # small live captures for 2026-08-01 / 2026-08-19 (+ 10-row BMUNITS list)
     "clock_change_disebsp": _clock_change,  # full DISEBSP days 2025-10-26 (50) and 2026-03-29 (46)
@@ -123,7 +125,12 @@ REAL_SETS: dict[str, Callable[[], Iterator[tuple[str, Rows]]]] = {
 CSV_SET_DAYS = {"ssp_sbp_niv": SSP_DEFAULT_DAYS, "fuelhh_2022": FUELHH_DEFAULT_DAYS}
 
 
-def real_rows(name: str) -> Iterator[tuple[str, Rows]]:
+def real_rows(name: str, csv_days: str = "default") -> Iterator[tuple[str, Rows]]:
+    """Rows of one real set. For the big CSV sets, ``csv_days="default"`` converts only the rows
+    that can land on :data:`CSV_SET_DAYS` (callers still window them); ``"all"`` converts all."""
     if name not in REAL_SETS:
         raise ValueError(f"unknown real data set {name!r}; known: {', '.join(REAL_SETS)}")
-    yield from REAL_SETS[name]()
+    if name in CSV_SET_DAYS and csv_days == "default":
+        yield from REAL_SETS[name](CSV_SET_DAYS[name])
+    else:
+        yield from REAL_SETS[name]()

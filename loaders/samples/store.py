@@ -111,7 +111,7 @@ def collect_real(
     bmunits: dict[str, list[Row]] = {}
     for set_name in sets:
         keep_days = real_sets.CSV_SET_DAYS.get(set_name) if csv_days == "default" else None
-        for dataset, rows in real_sets.real_rows(set_name):
+        for dataset, rows in real_sets.real_rows(set_name, csv_days):
             if datasets is not None and dataset not in datasets:
                 continue
             if get_dataset(dataset).window_column is None:

@@ -14,7 +14,6 @@ PN/BOD/MELS/MILS/BOALF/BOAV/EBOCF are all derived from it, so they agree with ea
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 import random
 from dataclasses import dataclass, field
@@ -93,34 +92,40 @@ def _pn_points(seed: int, unit: Unit, day: date, n: int) -> list[tuple[int, floa
     return pts
 
 
-def _split(room: float, k: int, rng: random.Random) -> list[float]:
-    if k == 0:
-        return []
-    weights = [0.5 + rng.random() for _ in range(k)]
-    total = sum(weights)
-    return [float(int(max(room, 0.0) * w / total)) for w in weights]
+def _weights(k: int, rng: random.Random) -> list[float]:
+    """How a unit splits its headroom between its pairs (fixed for the day)."""
+    raw = [0.5 + rng.random() for _ in range(k)]
+    return [w / sum(raw) for w in raw]
 
 
 def _bands_and_prices(ud: UnitDay, seed: int, day: date) -> None:
     u = ud.unit
     rng = random.Random(f"{seed}:{day}:{u.index}:bod")
+    w_off, w_bid = _weights(u.n_offer, rng), _weights(u.n_bid, rng)
+    pn, i = ud.pn, 0
     for p in range(ud.n_periods):
-        seg = [lv for m, lv in ud.pn if 30 * p <= m <= 30 * p + 30]
-        ud.offer_w.append(_split(u.export_mw - max(seg), u.n_offer, rng))
-        ud.bid_w.append([-w for w in _split(min(seg) + u.import_mw, u.n_bid, rng)])
+        lo_m, hi_m = 30 * p, 30 * p + 30
+        while pn[i][0] < lo_m:
+            i += 1
+        j, top, bottom = i, pn[i][1], pn[i][1]
+        while j < len(pn) and pn[j][0] <= hi_m:
+            top, bottom = max(top, pn[j][1]), min(bottom, pn[j][1])
+            j += 1
+        room_up, room_down = max(u.export_mw - top, 0.0), max(bottom + u.import_mw, 0.0)
+        ud.offer_w.append([float(int(room_up * w)) for w in w_off])
+        ud.bid_w.append([-float(int(room_down * w)) for w in w_bid])
         hour = (p / 2) % 24
         shape = 1.0 + (0.3 if 16 <= hour < 20 else 0.1 if 7 <= hour < 16 else 0.0)
-        spread = round(4 + 8 * rng.random(), 2)
+        r1, r2 = rng.random(), rng.random()
+        spread = round(4 + 8 * r1, 2)
         base = u.base_price * shape if u.base_price > 0 else u.base_price
         if u.kind == "wind":
             ud.offer_px.append([(SENTINEL_OFFER, SENTINEL_BID)] * u.n_offer)
         else:
             ud.offer_px.append(
-                [(round(base + 4 * i + rng.random(), 2), round(base + 4 * i - spread, 2)) for i in range(u.n_offer)]
+                [(round(base + 4 * k + r2, 2), round(base + 4 * k - spread, 2)) for k in range(u.n_offer)]
             )
-        ud.bid_px.append(
-            [(round(base - 8 * i + spread, 2), round(base - 8 * (i + 1) - rng.random(), 2)) for i in range(u.n_bid)]
-        )
+        ud.bid_px.append([(round(base - 8 * k + spread, 2), round(base - 8 * (k + 1) - r2, 2)) for k in range(u.n_bid)])
 
 
 def _breakpoints(ud: UnitDay, m0: int, m3: int, pts: list[tuple[int, float]]) -> list[int]:
@@ -235,44 +240,50 @@ def build_unit_day(unit: Unit, day: date, seed: int, scale_rate: float = 1.0) ->
     return ud
 
 
+def _trapezoid_mwh(values: list[float]) -> float:
+    """Integral of minute spot values (MW) over the period, trapezoid rule, in MWh."""
+    return (sum(values) - (values[0] + values[-1]) / 2) / 60
+
+
 def pair_volumes(ud: UnitDay, p: int) -> dict[int, dict[int, tuple[float, float]]]:
-    """{acceptance index: {pair id: (offer MWh, bid MWh)}} for period index ``p`` (BSC method)."""
+    """{acceptance index: {pair id: (offer MWh, bid MWh)}} for period index ``p`` (BSC method:
+    minute spot times, acceptances applied in order from q_0 = FPN, trapezoid rule)."""
     lo_m, hi_m = 30 * p, 30 * p + 30
-    accs = [a for a in ud.acceptances if a.points[0][0] < hi_m and a.points[-1][0] > lo_m]
-    ow, bw = ud.offer_w[p], ud.bid_w[p]
-    spots: dict[int, dict[int, list[tuple[float, float]]]] = {}
-    for m in range(lo_m, hi_m + 1):
-        f = ud.fpn(m)
-        edges = []  # (pair id, lower, upper)
-        acc_sum = 0.0
-        for i, w in enumerate(ow, start=1):
-            edges.append((i, f + acc_sum, f + acc_sum + w))
-            acc_sum += w
-        acc_sum = 0.0
-        for i, w in enumerate(bw, start=1):
-            edges.append((-i, f + acc_sum + w, f + acc_sum))
-            acc_sum += w
-        q_prev = f
-        for k, acc in enumerate(accs):
-            lv = acc.level(m)
-            q = q_prev if lv is None else lv
-            per = spots.setdefault(k, {})
-            for pid, lo, hi in edges:
-                off = max(min(hi, q) - max(lo, q_prev), 0.0)
-                bid = min(max(lo, q) - min(hi, q_prev), 0.0)
-                per.setdefault(pid, []).append((off, bid))
-            q_prev = q
+    active = [k for k, a in enumerate(ud.acceptances) if a.points[0][0] < hi_m and a.points[-1][0] > lo_m]
+    if not active:
+        return {}
+    minutes = range(lo_m, hi_m + 1)
+    fpn = [ud.fpn(m) for m in minutes]
+    edges = []  # (pair id, lower edge - FPN, upper edge - FPN)
+    cum = 0.0
+    for i, w in enumerate(ud.offer_w[p], start=1):
+        edges.append((i, cum, cum + w))
+        cum += w
+    cum = 0.0
+    for i, w in enumerate(ud.bid_w[p], start=1):
+        edges.append((-i, cum + w, cum))
+        cum += w
     out: dict[int, dict[int, tuple[float, float]]] = {}
-    for k, per in spots.items():
-        if accs[k].rr:
-            continue
-        res = {}
-        for pid, vals in per.items():
-            off = sum((a[0] + b[0]) / 2 for a, b in itertools.pairwise(vals)) / 60
-            bid = sum((a[1] + b[1]) / 2 for a, b in itertools.pairwise(vals)) / 60
-            res[pid] = (off, bid)
-        if any(abs(o) > 1e-9 or abs(b) > 1e-9 for o, b in res.values()):
-            out[ud.acceptances.index(accs[k])] = res
+    q_prev = fpn
+    for k in active:
+        acc = ud.acceptances[k]
+        first, last = acc.points[0][0], acc.points[-1][0]
+        q = [_interp(acc.points, m) if first <= m <= last else qp for m, qp in zip(minutes, q_prev, strict=True)]
+        if not acc.rr:
+            res = {}
+            for pid, lo_off, hi_off in edges:
+                off = [
+                    max(min(f + hi_off, qk) - max(f + lo_off, qp), 0.0)
+                    for f, qk, qp in zip(fpn, q, q_prev, strict=True)
+                ]
+                bid = [
+                    min(max(f + lo_off, qk) - min(f + hi_off, qp), 0.0)
+                    for f, qk, qp in zip(fpn, q, q_prev, strict=True)
+                ]
+                res[pid] = (_trapezoid_mwh(off), _trapezoid_mwh(bid))
+            if any(abs(o) > 1e-9 or abs(b) > 1e-9 for o, b in res.values()):
+                out[k] = res
+        q_prev = q
     return out
 
 
