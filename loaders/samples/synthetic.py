@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from loaders.samples import synthetic_forecast as forecast
 from loaders.samples import synthetic_market as market
 from loaders.samples.settlement import day_start_utc, fmt_ts
 from loaders.samples.synthetic_bm import UnitDay, build_unit_day, pair_volumes, touched_periods
@@ -278,4 +279,4 @@ def generate_day(
 
 def generate_bmunits(scale: str = "demo", seed: int = 0) -> list[Row]:
     """The BMUNITS snapshot (``/reference/bmunits/all`` rows) of the synthetic fleet."""
-    return market.bmunits(fleet(scale), seed)
+    return forecast.bmunits(fleet(scale), seed)
