@@ -356,3 +356,41 @@ def test_shipped_config_names_real_mart_columns(monkeypatch):
         missing = {c.name for c in t.columns} - documented[model]
         assert not missing, (t.tab, model, missing)
         assert t.spreadsheet_id == "dashboard-id"
+
+
+def test_cron_line_runs_the_export_end_to_end(fake, key_file, warehouse, duckdb_path, tmp_path):
+    """The rendered crontab's export-sheets line, run as cron would (bash, the crontab's variables,
+    the env file install-services writes): run-job -> gbpower export-sheets -> (fake) Google."""
+    import os
+    import subprocess
+
+    from loaders.services import InstallConfig, install, parse_crontab
+
+    root = project_config.project_root()
+    cfg = InstallConfig(
+        prefix=root, user="nobody", data_dir=tmp_path / "data", log_dir=tmp_path / "log", conf_dir=tmp_path / "etc"
+    )
+    install(cfg, tmp_path / "staging")
+    staged = tmp_path / "staging" / str(root).lstrip("/") / "orchestration/rendered/crontab"
+    cron_env, jobs = parse_crontab(staged.read_text())
+    env_file = tmp_path / "staging" / str(tmp_path / "etc/gbpower.env").lstrip("/")
+    sheets_cfg = write_config(tmp_path, key_file, [TOP])
+    with env_file.open("a") as f:  # the operator's edits
+        f.write(
+            f"GBPOWER_DUCKDB={duckdb_path}\nGBPOWER_SHEETS_CONFIG={sheets_cfg}\n"
+            f"GBPOWER_SHEETS_API_URL={os.environ['GBPOWER_SHEETS_API_URL']}\n"
+        )
+    cron_env["GBPOWER_ENV_FILE"] = str(env_file)
+    job = next(j for j in jobs if j.name == "export-sheets")
+    proc = subprocess.run(
+        ["/bin/bash", "-c", job.command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**cron_env, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr + (tmp_path / "log/export-sheets.log").read_text()
+    assert [r[0] for r in fake.values(SID, "Existing")[2:]] == ["T_U12", "T_U11", "T_U10", "T_U09", "T_U08"]
+    log = (tmp_path / "log/export-sheets.log").read_text()
+    assert "export-sheets: start" in log and "1/1 tabs exported" in log and "end ok" in log
+    assert fake.errors == []
