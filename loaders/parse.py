@@ -83,19 +83,35 @@ def _typed_expr(col: Column) -> str:
     raise ValueError(col.type)
 
 
-def _error_expr(dataset: Dataset, fixed: dict[str, str]) -> str:
-    parts = ["CASE WHEN left(ltrim(CAST(j AS VARCHAR)), 1) <> '{' THEN 'record is not a JSON object' END"]
+_IS_OBJECT = "left(ltrim(CAST(j AS VARCHAR)), 1) = '{'"
+
+
+def _checks(dataset: Dataset, fixed: dict[str, str]) -> list[tuple[str, str]]:
+    """(failing condition, reason) per check, on the transformed text ``r.<field>`` and the typed
+    column of the same name computed from it in the inner select."""
+    out = [(f"NOT ({_IS_OBJECT})", "'record is not a JSON object'")]
     for col in dataset.columns:
         if col.name in fixed:
             continue
         s = _field(col.name)
         if col.required:
-            parts.append(f"CASE WHEN {s} IS NULL THEN '{col.name}: required field missing or null' END")
+            out.append((f"{s} IS NULL", f"'{col.name}: required field missing or null'"))
         if col.type not in ("string", "json"):
-            parts.append(
-                f"CASE WHEN {s} IS NOT NULL AND ({_typed_expr(col)}) IS NULL "
-                f"THEN '{col.name}: expected {col.type}, got ' || left({s}, 60) END"
+            out.append(
+                (
+                    f"{s} IS NOT NULL AND {quote(col.name)} IS NULL",
+                    f"'{col.name}: expected {col.type}, got ' || left({s}, 60)",
+                )
             )
+    return out
+
+
+def _ok_expr(dataset: Dataset, fixed: dict[str, str]) -> str:
+    return "NOT (" + " OR ".join(f"coalesce({cond}, false)" for cond, _ in _checks(dataset, fixed)) + ")"
+
+
+def _error_expr(dataset: Dataset, fixed: dict[str, str]) -> str:
+    parts = [f"CASE WHEN {cond} THEN {reason} END" for cond, reason in _checks(dataset, fixed)]
     return "concat_ws('; ', " + ", ".join(parts) + ")"
 
 
@@ -109,7 +125,7 @@ def _extra_expr(dataset: Dataset) -> str:
     known = ", ".join(_sql_str(n) for n in (*dataset.column_names, MESSAGE_ID_FIELD))
     extras = f"list_filter(json_keys(j), k -> NOT list_contains([{known}], k))"
     return (
-        f"CASE WHEN left(ltrim(CAST(j AS VARCHAR)), 1) = '{{' AND len({extras}) > 0 THEN "
+        f"CASE WHEN {_IS_OBJECT} AND NOT list_has_all([{known}], json_keys(j)) THEN "
         f"CAST(to_json(map_from_entries(list_transform({extras}, "
         "k -> struct_pack(k := k, v := json_extract(j, '$.\"' || replace(k, '\"', '\\\"') || '\"'))))) "
         "AS VARCHAR) END"
@@ -236,12 +252,15 @@ def parse_records_file(
                     raise PayloadError(f"{input_name}: expected a JSON object with a 'data' array, got {kind[:1]}")
             # One streaming pass over the JSON: typed rows + error reason (+ the raw text of bad rows)
             # into a scratch Parquet file; every later step reads that columnar file.
+            names = ", ".join(quote(c) for c in dataset.column_names)
             con.execute(
-                f"""COPY (SELECT {", ".join(typed_cols)}, {meta},
-                           {error} AS _error,
-                           CASE WHEN {error} <> '' THEN CAST(j AS VARCHAR) END AS _raw
-                    FROM (SELECT j, json_transform(j, {_transform_spec(dataset)}) AS r
-                          FROM ({_source_sql(path, fmt)})))
+                f"""COPY (SELECT {names}, {meta},
+                           CASE WHEN _ok THEN '' ELSE {error} END AS _error,
+                           CASE WHEN NOT _ok THEN CAST(j AS VARCHAR) END AS _raw
+                    FROM (SELECT *, {_ok_expr(dataset, fixed)} AS _ok
+                          FROM (SELECT j, r, {", ".join(typed_cols)}
+                                FROM (SELECT j, json_transform(j, {_transform_spec(dataset)}) AS r
+                                      FROM ({_source_sql(path, fmt)})))))
                     TO {_sql_str(str(staged))} (FORMAT parquet, COMPRESSION uncompressed)"""
             )
         except duckdb.Error as exc:

@@ -67,7 +67,7 @@ class DuckDBWriter(Writer):
         path: str | os.PathLike[str] | None = None,
         *,
         lock_timeout_s: float | None = None,
-        memory_limit: str = "256MB",
+        memory_limit: str = "128MB",
     ) -> None:
         self.path = Path(path) if path else config.duckdb_path()
         self.lock_timeout_s = (
