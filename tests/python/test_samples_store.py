@@ -146,3 +146,13 @@ def test_refuses_to_overwrite_a_foreign_directory(tmp_path):
 def test_missing_variant_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="variant"):
         store_path(tmp_path, "BOAV", "2026-01-15")
+
+
+def test_command_line_builds_a_store(tmp_path, capsys):
+    from loaders.samples.__main__ import main, parse_days
+
+    assert parse_days("2026-03-28..2026-03-30,2026-05-06") == [
+        date(2026, 3, 28), date(2026, 3, 29), date(2026, 3, 30), date(2026, 5, 6)]  # fmt: skip
+    assert main(["--root", str(tmp_path / "s"), "--days", "2026-03-29", "--no-real", "--datasets", "MID"]) == 0
+    assert read_manifest(tmp_path / "s") == {"MID": {"2026-03-29": 92}}
+    assert "wrote 92 rows" in capsys.readouterr().out

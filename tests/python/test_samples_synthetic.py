@@ -304,3 +304,26 @@ def test_unknown_inputs_are_rejected():
         generate_day(NORMAL, "huge", datasets=["BOD"])
     with pytest.raises(ValueError, match="QPN"):
         generate_day(NORMAL, datasets=["QPN"])
+
+
+def test_some_acceptances_reverse_an_earlier_one(days):
+    spans = defaultdict(list)
+    for d in days.values():
+        for r in d["BOALF"]:
+            spans[(r["bmUnit"], r["acceptanceNumber"])].append((ts(r["timeFrom"]), ts(r["timeTo"])))
+    by_unit = defaultdict(list)
+    for (unit, number), segs in spans.items():
+        by_unit[unit].append((number, min(a for a, _ in segs), max(b for _, b in segs)))
+    overlapping = 0
+    for accs in by_unit.values():
+        accs.sort()
+        overlapping += sum(1 for a, b in itertools.pairwise(accs) if b[1] < a[2])
+    assert overlapping >= 1
+
+
+def test_production_scale_volumes():
+    d = generate_day(NORMAL, "production", seed=0, datasets=["BOD", "BOALF"])
+    assert 250_000 <= len(d["BOD"]) <= 350_000
+    acceptances = {(r["bmUnit"], r["acceptanceNumber"]) for r in d["BOALF"]}
+    assert 4_000 <= len(acceptances) <= 6_500
+    assert len({r["bmUnit"] for r in d["BOD"]}) == 1250
