@@ -15,6 +15,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT / "loaders" / "samples" / "real"
 ATTRIBUTION = "Contains BMRS data © Elexon Limited copyright and database right"
+LEGACY = REAL / "legacy_2022-03-19_SP27"
+# Everything this issue owns (others' acceptance/revenue models are tested by their own files).
+CORE_SELECTOR = [
+    "path:models/staging",
+    "path:models/intermediate/unified",
+    "path:models/intermediate/calendar",
+    "path:models/marts/prices",
+    "path:models/marts/grid",
+    "path:models/marts/reference",
+    "fuel_carbon_factors",
+    "bm_unit_overrides",
+]
+
+
+def legacy_rows() -> dict[str, list[dict]]:
+    """BOD, PN, MELS, MILS and BOALF for 2022-03-19 period 27 (every BM unit), converted from the
+    legacy BMRS CSVs by loaders.samples.legacy."""
+    from loaders.samples import legacy
+
+    bod = LEGACY / "BOD_2022-03-19_SP27_all_bmus.csv"
+    phy = LEGACY / "PHYBMDATA_PN_QPN_MEL_MIL_BOALF_2022-03-19_SP27_all_bmus.csv"
+    return {
+        "BOD": legacy.bod_rows(bod),
+        "PN": legacy.pn_rows(phy),
+        "MELS": legacy.mels_rows(phy),
+        "MILS": legacy.mils_rows(phy),
+        "BOALF": legacy.boalf_rows(phy),
+    }
 
 
 @dataclass
@@ -76,9 +104,11 @@ def real_json_rows(rel: str) -> list[dict]:
     return doc["data"] if isinstance(doc, dict) else doc
 
 
-def load_via_replay(db: Path, store: Path, work: Path, jobs: list[tuple[str, date, date]]) -> None:
+def load_via_replay(
+    db: Path | None, store: Path, work: Path, jobs: list[tuple[str, date, date]], writer: object = None
+) -> None:
     """Serve ``store`` on loopback and backfill each (dataset, from, to) into the DuckDB file ``db``
-    — the loader's real path: HTTP, parsing, quarantine, atomic window writes."""
+    (or through ``writer``) — the loader's real path: HTTP, parsing, quarantine, atomic window writes."""
     from loaders.api.client import ApiClient
     from loaders.backfill import Backfill
     from loaders.quarantine import Quarantine
@@ -88,7 +118,7 @@ def load_via_replay(db: Path, store: Path, work: Path, jobs: list[tuple[str, dat
 
     with ReplayServer(store) as server:
         client = ApiClient(server.base_url, rate_per_s=200, backoff_base_s=0.05)
-        writer = DuckDBWriter(db, lock_timeout_s=30)
+        writer = writer or DuckDBWriter(db, lock_timeout_s=30)
         bf = Backfill(
             writer,
             client,
