@@ -28,6 +28,7 @@ from loaders.iris.pipeline import (
     prepare_batch,
     quarantine_message,
 )
+from loaders.iris.validate import TransientBatchError
 from loaders.quarantine import Quarantine
 from loaders.warehouse.base import Writer, WriterError
 
@@ -166,7 +167,11 @@ class DirectoryDrain:
             items.append(Incoming(message_id=p.name, subject=subject, body=body, handle=p))
         if not items:
             return True
-        batch = prepare_batch(items, work_root=self.opt.work_root, quarantine=self.row_quarantine)
+        try:
+            batch = prepare_batch(items, work_root=self.opt.work_root, quarantine=self.row_quarantine)
+        except TransientBatchError as exc:
+            log.error("%d file(s) not loaded this time (left in place): %s", len(items), exc)
+            return False
         try:
             result = self._commit(batch) if batch.good else None
             if batch.good and result is None:

@@ -7,7 +7,6 @@ carry their message id; the writer skips any message already committed, so a red
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -22,15 +21,11 @@ from typing import Any
 
 from loaders import config
 from loaders.iris.decode import Decoded, PoisonMessage, body_bytes, decode_message, message_id_of
-from loaders.parse import PayloadError, parse_records_file
+from loaders.iris.validate import validate_groups
 from loaders.quarantine import Quarantine, safe_name
-from loaders.registry import Dataset
 from loaders.warehouse.base import MessageRecord, TableBatch, Writer
 
 log = logging.getLogger(__name__)
-
-PARSE_CHUNK_RECORDS = 25_000  # records per parse call (bounds the parser's memory)
-PARSE_MEMORY_LIMIT = "1GB"
 
 
 @dataclass
@@ -64,7 +59,6 @@ class PreparedBatch:
     poison: list[Poison] = field(default_factory=list)
     duplicate_deliveries: int = 0
     records: Counter[str] = field(default_factory=Counter)  # valid records per dataset
-    chunks: int = 0
 
     def cleanup(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -123,11 +117,13 @@ def prepare_batch(
     by_dataset: dict[str, list[Decoded]] = {}
     for d in decoded.values():
         by_dataset.setdefault(d.dataset.name, []).append(d)
-    rejected: dict[str, tuple[str, str]] = {}
-    for _name, group in sorted(by_dataset.items()):
-        dataset = group[0].dataset
-        for mid, reason in _parse_group(dataset, group, batch, quarantine).items():
-            rejected[mid] = ("bad_records", reason)
+    try:
+        validation = validate_groups(by_dataset, batch.workdir, batch_id, quarantine)
+    except BaseException:
+        batch.cleanup()
+        raise
+    batch.tables = validation.tables
+    rejected = {mid: ("bad_records", reason) for mid, reason in validation.rejected.items()}
     for mid, d in decoded.items():
         if mid in rejected:
             reason, description = rejected[mid]
@@ -138,78 +134,6 @@ def prepare_batch(
         batch.good.extend(deliveries[mid])
         batch.records[d.dataset.name] += len(d.records)
     return batch
-
-
-class TransientBatchError(RuntimeError):
-    """The batch could not be prepared for a reason that is not the messages' fault (e.g. memory):
-    settle nothing, let the messages come back."""
-
-
-def _is_resource_error(exc: Exception) -> bool:
-    text = str(exc)
-    return any(m in text for m in ("Out of Memory", "No space left", "IO Error", "Could not set lock"))
-
-
-def _parse_group(
-    dataset: Dataset, group: list[Decoded], batch: PreparedBatch, quarantine: Quarantine
-) -> dict[str, str]:
-    """Parse a dataset's messages in chunks of bounded size; returns {message id: reason} of
-    messages with invalid records."""
-    rejected: dict[str, str] = {}
-    chunk: list[Decoded] = []
-    size = 0
-    for d in group:
-        if chunk and size + len(d.records) > PARSE_CHUNK_RECORDS:
-            rejected.update(_parse_chunk(dataset, chunk, batch, quarantine))
-            chunk, size = [], 0
-        chunk.append(d)
-        size += len(d.records)
-    if chunk:
-        rejected.update(_parse_chunk(dataset, chunk, batch, quarantine))
-    return rejected
-
-
-def _parse_chunk(
-    dataset: Dataset, chunk: list[Decoded], batch: PreparedBatch, quarantine: Quarantine
-) -> dict[str, str]:
-    """Write the chunk's records as NDJSON (with ``_message_id``), parse them into Parquet and add
-    the table batch. A chunk the parser cannot read at all is split to find the culprit message."""
-    batch.chunks += 1
-    stem = batch.workdir / f"{dataset.name}_{batch.chunks:04d}"
-    ndjson = stem.with_suffix(".ndjson")
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    with ndjson.open("w", encoding="utf-8") as fh:
-        for d in chunk:
-            mid = d.message_id
-            fh.writelines(dumps({**rec, "_message_id": mid}) + "\n" for rec in d.records)
-    try:
-        result = parse_records_file(
-            dataset,
-            ndjson,
-            fmt="ndjson",
-            out_parquet=stem.with_suffix(".parquet"),
-            source="iris",
-            batch_id=batch.batch_id,
-            quarantine=quarantine,
-            input_name=f"{batch.batch_id}_{dataset.name}",
-            memory_limit=PARSE_MEMORY_LIMIT,
-        )
-    except PayloadError as exc:
-        if _is_resource_error(exc):
-            raise TransientBatchError(f"{dataset.name} records of batch {batch.batch_id}: {exc}") from exc
-        if len(chunk) > 1:
-            half = len(chunk) // 2
-            return {
-                **_parse_chunk(dataset, chunk[:half], batch, quarantine),
-                **_parse_chunk(dataset, chunk[half:], batch, quarantine),
-            }
-        return {chunk[0].message_id: f"unreadable records: {exc}"}
-    finally:
-        ndjson.unlink(missing_ok=True)
-    table = result.batch(dataset, dataset.iris_table)
-    if table is not None and result.rows:
-        batch.tables.append(table)
-    return result.rejected_messages
 
 
 def clean_stale_work_dirs(root: Path | None = None) -> None:

@@ -30,6 +30,7 @@ from loaders.iris.pipeline import (
     prepare_batch,
     quarantine_message,
 )
+from loaders.iris.validate import TransientBatchError
 from loaders.quarantine import Quarantine
 from loaders.warehouse.base import Writer, WriterError
 
@@ -140,7 +141,14 @@ class IrisService:
             )
             for m in messages
         ]
-        batch = prepare_batch(items, work_root=self.opt.work_root, quarantine=self.row_quarantine)
+        try:
+            batch = prepare_batch(items, work_root=self.opt.work_root, quarantine=self.row_quarantine)
+        except TransientBatchError as exc:
+            log.error("batch not loaded, %d message(s) abandoned for redelivery: %s", len(items), exc)
+            for item in items:
+                self._settle(receiver.abandon_message, item, "abandon")
+            self._sleep(5.0)
+            return False
         try:
             for p in batch.poison:
                 self._dead_letter(receiver, p)
