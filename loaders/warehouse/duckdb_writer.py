@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from loaders import config
 from loaders.registry import RAW_SCHEMA, Dataset
@@ -187,10 +188,16 @@ class DuckDBWriter(Writer):
         inserted = 0
         try:
             with self.transaction() as con:
-                con.execute("CREATE TEMP TABLE IF NOT EXISTS _batch_msgs (message_id VARCHAR)")
-                con.execute("DELETE FROM _batch_msgs")
-                con.executemany(
-                    "INSERT INTO _batch_msgs VALUES (?)", [[m.message_id] for m in messages]
+                # one Arrow insert, not executemany (a statement per message costs ~0.3 ms each)
+                con.register(
+                    "_batch_msgs",
+                    pa.table(
+                        {
+                            "message_id": [m.message_id for m in messages],
+                            "dataset": [m.dataset for m in messages],
+                            "record_count": pa.array([m.records for m in messages], pa.int64()),
+                        }
+                    ),
                 )
                 for b in batches:
                     res = con.execute(
@@ -200,12 +207,14 @@ class DuckDBWriter(Writer):
                         [now, str(b.parquet)],
                     ).fetchone()
                     inserted += int(res[0]) if res else 0
-                con.executemany(
+                con.execute(
                     f"INSERT INTO {RAW_SCHEMA}.{MESSAGES_TABLE} "
-                    "SELECT ?, ?, ?, ?, ? WHERE ? NOT IN (SELECT message_id FROM "
+                    "SELECT DISTINCT ON (message_id) message_id, dataset, record_count, ?, ? "
+                    f"FROM _batch_msgs WHERE message_id NOT IN (SELECT message_id FROM "
                     f"{RAW_SCHEMA}.{MESSAGES_TABLE})",
-                    [[m.message_id, m.dataset, m.records, batch_id, now, m.message_id] for m in messages],
+                    [batch_id, now],
                 )
+                con.unregister("_batch_msgs")
         except WarehouseLocked:
             raise
         except duckdb.Error as exc:
