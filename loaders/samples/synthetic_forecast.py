@@ -108,6 +108,17 @@ def windfor(day: date, seed: int) -> list[Row]:
 
 
 def remit(day: date, seed: int, scale: str) -> list[Row]:
+    """Revisions published on ``day``: of messages first published that day, and later revisions of
+    messages first published the day before (a message's revisions can span midnight)."""
+    start, end = day_bounds_utc(day)
+    keyed = [k for d in (day - timedelta(days=1), day) for k in _remit_messages(d, seed, scale)]
+    keyed = [k for k in keyed if start <= k[0] < end]
+    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
+    return [r for *_, r in keyed]
+
+
+def _remit_messages(day: date, seed: int, scale: str) -> list[tuple[datetime, str, int, Row]]:
+    """Every revision of the messages first published on ``day`` (some published after it)."""
     start, _ = day_bounds_utc(day)
     rng = random.Random(f"{seed}:{day}:REMIT")
     units = [u for u in fleet(scale) if u.kind not in ("battery", "flex")]
@@ -116,9 +127,9 @@ def remit(day: date, seed: int, scale: str) -> list[Row]:
         u = rng.choice(units)
         mrid = f"SYNTH-{day:%Y%m%d}-{i:05d}"
         ev_start = start + timedelta(hours=rng.randint(2, 60))
-        pub = start + timedelta(minutes=rng.randint(0, 16 * 60), seconds=rng.randint(0, 59))
+        pub = start + timedelta(minutes=rng.randint(0, 23 * 60), seconds=rng.randint(0, 59))
         planned = rng.random() < 0.5
-        for rev in range(1, rng.randint(2, 4) + 1):
+        for rev in range(1, rng.randint(2, 5) + 1):
             ev_end = ev_start + timedelta(hours=rng.randint(4, 96))
             avail = round(u.export_mw * rng.choice((0.0, 0.25, 0.5, 0.75)), 1)
             mid = ev_start + (ev_end - ev_start) / 2
@@ -157,12 +168,9 @@ def remit(day: date, seed: int, scale: str) -> list[Row]:
             }
             if row["durationUncertainty"] is None:  # the API omits some null fields
                 del row["durationUncertainty"]
-            keyed.append((pub, i, rev, row))
-            pub += timedelta(minutes=rng.randint(20, 180))
-            if pub >= start + timedelta(hours=22):
-                break
-    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
-    return [r for *_, r in keyed]
+            keyed.append((pub, mrid, rev, row))
+            pub += timedelta(minutes=rng.randint(20, 600))
+    return keyed
 
 
 def bmunits(units: tuple[Unit, ...], seed: int) -> list[Row]:
