@@ -10,12 +10,12 @@ An API row carries exactly the registry's columns, except:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from loaders.registry import DATASETS, Dataset, get_dataset
+from loaders.registry import Dataset, get_dataset
 
 
 @lru_cache(maxsize=64)
@@ -32,16 +32,8 @@ def api_fields(name: str) -> tuple[str, ...]:
     return tuple(fields)
 
 
-def has_dataset_field(name: str) -> bool:
-    return "dataset" in api_fields(name)
-
-
 def window_is_date(ds: Dataset) -> bool:
     return ds.window_column is not None and ds.column(ds.window_column).type == "date"
-
-
-def all_dataset_names() -> tuple[str, ...]:
-    return tuple(DATASETS)
 
 
 def _encode(value: Any) -> str:
@@ -63,11 +55,6 @@ def dumps_row(row: Mapping[str, Any]) -> str:
     return _encode(row)
 
 
-def loads_row(line: str) -> dict[str, Any]:
-    """Inverse of :func:`dumps_row` (numbers with a fraction come back as ``Decimal``)."""
-    return json.loads(line, parse_float=Decimal)
-
-
 def load_json(text: str) -> Any:
     return json.loads(text, parse_float=Decimal)
 
@@ -79,9 +66,3 @@ def unwrap(payload: Any) -> list[dict[str, Any]]:
     if isinstance(payload, dict) and isinstance(payload.get("data"), list):
         return payload["data"]
     raise ValueError("not an API response: expected a JSON array or an object with a 'data' array")
-
-
-def project(name: str, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Rows reduced to the dataset's API fields (missing ones kept missing, order normalised)."""
-    fields = api_fields(name)
-    return [{f: r[f] for f in fields if f in r} for r in rows]

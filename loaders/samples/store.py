@@ -24,7 +24,7 @@ import logging
 import os
 import shutil
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +198,3 @@ def iter_store_rows(
 
 def read_manifest(root: Path) -> dict[str, dict[str, int]]:
     return json.loads((Path(root) / "manifest.json").read_text())
-
-
-def parse_day(text: str) -> date:
-    return datetime.strptime(text, "%Y-%m-%d").date()
