@@ -13,7 +13,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -58,6 +58,7 @@ class ServiceOptions:
     retry_budget_s: float = 300.0  # keep retrying a failed commit (renewing locks) this long, then abandon
     stop_grace_s: float = 8.0  # after a stop request, give the last commit this long
     lock_renew_margin_s: float = 30.0  # renew a lock that expires within this margin
+    renew_locks: bool = True  # keep locks renewed while a batch is prepared/committed
     receive_poll_s: float = 1.0  # longest single receive call (bounds reaction to a stop)
     quarantine_root: Path | None = None  # default <GBPOWER_QUARANTINE_DIR>/iris
     work_root: Path | None = None
@@ -142,7 +143,8 @@ class IrisService:
             for m in messages
         ]
         try:
-            batch = prepare_batch(items, work_root=self.opt.work_root, quarantine=self.row_quarantine)
+            with self._keep_locks(receiver, items):
+                batch = prepare_batch(items, work_root=self.opt.work_root, quarantine=self.row_quarantine)
         except TransientBatchError as exc:
             log.error("batch not loaded, %d message(s) abandoned for redelivery: %s", len(items), exc)
             for item in items:
@@ -155,7 +157,8 @@ class IrisService:
             if not batch.good:
                 log.info(batch_summary(batch, None))
                 return True
-            result = self._commit_with_retry(receiver, batch)
+            with self._keep_locks(receiver, batch.good):
+                result = self._commit_with_retry(batch)
             if result is None:
                 for item in batch.good:
                     self._settle(receiver.abandon_message, item, "abandon")
@@ -173,7 +176,7 @@ class IrisService:
         finally:
             batch.cleanup()
 
-    def _commit_with_retry(self, receiver: Receiver, batch: PreparedBatch) -> Any:
+    def _commit_with_retry(self, batch: PreparedBatch) -> Any:
         deadline = time.monotonic() + self.opt.retry_budget_s
         delay = 0.5
         attempt = 0
@@ -190,7 +193,6 @@ class IrisService:
                     log.error("batch %s: commit failed (attempt %d), giving up: %s", batch.batch_id, attempt, exc)
                     return None
                 log.warning("batch %s: commit failed (attempt %d), retrying: %s", batch.batch_id, attempt, exc)
-                self._renew_locks(receiver, batch)
                 self._sleep(min(delay, max(0.0, limit - now)))
                 delay = min(delay * 2, 10.0)
 
@@ -205,9 +207,35 @@ class IrisService:
                 return
             time.sleep(min(left, 0.2))
 
-    def _renew_locks(self, receiver: Receiver, batch: PreparedBatch) -> None:
+    @contextlib.contextmanager
+    def _keep_locks(self, receiver: Receiver, items: list[Incoming]) -> Iterator[None]:
+        """Renew the deliveries' locks from a helper thread while the batch is being prepared and
+        committed (as azure's AutoLockRenewer does), so slow work does not lose them."""
+        if not self.opt.renew_locks or not items:
+            yield
+            return
+        done = threading.Event()
+        interval = max(0.05, min(self.opt.lock_renew_margin_s / 3, 5.0))
+
+        lost: set[int] = set()
+
+        def keep() -> None:
+            while not done.wait(interval):
+                self._renew_locks(receiver, items, lost)
+
+        thread = threading.Thread(target=keep, name="iris-lock-renewer", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
+    def _renew_locks(self, receiver: Receiver, items: list[Incoming], lost: set[int]) -> None:
         horizon = datetime.now(UTC) + timedelta(seconds=self.opt.lock_renew_margin_s)
-        for item in batch.good:
+        for item in items:
+            if id(item) in lost:
+                continue
             until = getattr(item.handle, "locked_until_utc", None)
             if until is not None and until.tzinfo is None:
                 until = until.replace(tzinfo=UTC)
@@ -216,6 +244,7 @@ class IrisService:
             try:
                 receiver.renew_message_lock(item.handle)
             except Exception as exc:  # lock already lost: the message will be redelivered (deduped)
+                lost.add(id(item))
                 log.warning("could not renew lock of message %s: %s", item.message_id, exc)
 
     def _settle(self, action: Callable[[Any], None], item: Incoming, verb: str) -> None:

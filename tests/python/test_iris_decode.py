@@ -1,0 +1,175 @@
+"""IRIS body decoding, dataset routing, message ids and settings (no warehouse involved)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from loaders.iris.decode import PoisonMessage, decode_message, decode_records, message_id_of
+from loaders.iris.settings import (
+    DEFAULT_TENANT_ID,
+    Secret,
+    SettingsError,
+    install_redaction,
+    load_settings,
+)
+from loaders.iris.synth import samples
+
+BOALF = samples()["BOALF"]  # real Insights rows (see loaders/iris/sample_records.json)
+TEXT = json.dumps(BOALF)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        TEXT.encode(),  # bytes
+        TEXT,  # str
+        [TEXT.encode()],  # one AMQP data section, as ServiceBusReceivedMessage.body yields
+        [TEXT[:50].encode(), TEXT[50:].encode()],  # several sections
+        (part for part in [TEXT.encode()]),  # a generator (what the SDK really returns)
+        json.dumps(TEXT).encode(),  # double-encoded: a JSON string holding the JSON
+        json.dumps(json.dumps(TEXT)),  # triple
+        b"\xef\xbb\xbf" + TEXT.encode(),  # UTF-8 BOM
+    ],
+    ids=["bytes", "str", "one-section", "sections", "generator", "double", "triple", "bom"],
+)
+def test_every_body_form_gives_the_records(body):
+    d = decode_message("BOALF_202605060300_1.json", "BOALF", body)
+    assert d.records == BOALF
+    assert d.dataset.name == "BOALF"
+    assert d.message_id == "BOALF_202605060300_1.json"
+
+
+def test_single_object_body_is_one_record():
+    assert decode_records(json.dumps(BOALF[0]).encode()) == [BOALF[0]]
+    assert decode_records(json.dumps(json.dumps(BOALF[0])).encode()) == [BOALF[0]]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason", "fragment"),
+    [
+        (b"", "undecodable", "empty"),
+        (b"\xff\xfe\x00garbage", "undecodable", "UTF-8"),
+        (b'[{"dataset": "BOALF", ', "undecodable", "not JSON"),
+        (b"42", "undecodable", "int"),
+        (b'"just a string"', "undecodable", "not JSON"),
+        (b'[{"dataset": "BOALF"}, 7]', "bad_records", "record 1 is int"),
+        (object(), "undecodable", "object"),
+    ],
+)
+def test_undecodable_bodies_are_poison_with_a_reason(body, reason, fragment):
+    with pytest.raises(PoisonMessage) as err:
+        decode_message("m1", "BOALF", body)
+    assert err.value.reason == reason
+    assert fragment in err.value.description
+
+
+def test_routing_prefers_subject_then_records_dataset_field():
+    fuel = samples()["FUELINST"]
+    assert decode_message("m", "FUELINST", json.dumps(fuel)).dataset.name == "FUELINST"
+    # no subject (or the clients' "unknown" fallback): the records name their dataset
+    assert decode_message("m", None, json.dumps(fuel)).dataset.name == "FUELINST"
+    assert decode_message("m", "unknown", json.dumps(fuel)).dataset.name == "FUELINST"
+
+
+@pytest.mark.parametrize(
+    ("subject", "records", "fragment"),
+    [
+        ("SYS_WARN", [{"dataset": "SYS_WARN", "warningText": "x"}], "'SYS_WARN' is not in the registry"),
+        ("BMUNITS", [{"nationalGridBmUnit": "X"}], "not an IRIS dataset"),
+        (None, [{"x": 1}], "no dataset field"),
+        (None, [{"dataset": "BOD"}, {"dataset": "PN"}], "several datasets"),
+    ],
+)
+def test_unknown_datasets_are_poison(subject, records, fragment):
+    with pytest.raises(PoisonMessage) as err:
+        decode_message("m", subject, json.dumps(records))
+    assert err.value.reason == "unknown_dataset"
+    assert fragment in err.value.description
+
+
+def test_message_id_falls_back_to_source_file_name_then_body_hash():
+    assert message_id_of("BOD_1.json", None, b"x") == "BOD_1.json"
+    assert message_id_of(None, {b"source_file_name": b"BOD_2.json"}, b"x") == "BOD_2.json"
+    assert message_id_of(None, {"source_file_name": "BOD_3.json"}, b"x") == "BOD_3.json"
+    a, b, c = (message_id_of(None, None, body) for body in (b"[1]", b"[1]", b"[2]"))
+    assert a == b != c  # same body, same id: a redelivery is still recognised
+
+
+# -- settings ------------------------------------------------------------------------------------
+SECRET = "s3cr3t-Value~with.Chars"
+
+
+def test_settings_from_elexon_client_file(tmp_path):
+    f = tmp_path / "settings.json"
+    f.write_text(
+        json.dumps(
+            {
+                "ClientId": "cid",
+                "QueueName": "iris.1234",
+                "ServiceBusNamespace": "elexon-insights-iris",
+                "Secret": SECRET,
+                "RelativeFileDownloadDirectory": "./data",
+            }
+        )
+    )
+    s = load_settings(f, env={})
+    assert (s.client_id, s.queue_name, s.tenant_id) == ("cid", "iris.1234", DEFAULT_TENANT_ID)
+    assert s.fully_qualified_namespace == "elexon-insights-iris.servicebus.windows.net"
+    assert s.secret.reveal() == SECRET
+    assert SECRET not in repr(s) and SECRET not in str(s)
+
+
+def test_settings_from_env_and_env_fills_gaps(tmp_path):
+    env = {
+        "IRIS_CLIENT_ID": "cid",
+        "IRIS_CLIENT_SECRET": SECRET,
+        "IRIS_QUEUE_NAME": "iris.q",
+        "IRIS_NAMESPACE": "ns.example.net",
+        "IRIS_TENANT_ID": "tenant-2",
+    }
+    s = load_settings(None, env=env)
+    assert (s.client_id, s.queue_name, s.tenant_id) == ("cid", "iris.q", "tenant-2")
+    assert s.fully_qualified_namespace == "ns.example.net"
+    f = tmp_path / "partial.json"
+    f.write_text(json.dumps({"ClientId": "file-id", "QueueName": "file-q", "Secret": ""}))
+    s2 = load_settings(f, env={"IRIS_CLIENT_SECRET": SECRET})
+    assert (s2.client_id, s2.queue_name, s2.secret) == ("file-id", "file-q", Secret(SECRET))
+
+
+def test_settings_errors_name_the_problem_never_the_secret(tmp_path):
+    with pytest.raises(SettingsError, match="missing ClientId"):
+        load_settings(None, env={"IRIS_CLIENT_SECRET": SECRET, "IRIS_QUEUE_NAME": "q"})
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"Secret": "' + SECRET + '", ')
+    with pytest.raises(SettingsError) as err:
+        load_settings(bad, env={})
+    assert str(bad) in str(err.value) and SECRET not in str(err.value)
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings(tmp_path / "nope.json", env={})
+
+
+def test_secret_is_redacted_from_logs_and_tracebacks(caplog):
+    stream_logger = logging.getLogger("test_iris_redaction")
+    handler = logging.StreamHandler()
+    import io
+
+    buf = io.StringIO()
+    handler.setStream(buf)
+    stream_logger.addHandler(handler)
+    stream_logger.propagate = False
+    try:
+        install_redaction(Secret(SECRET), stream_logger)
+        stream_logger.warning("auth failed with %s", SECRET)
+        try:
+            raise RuntimeError(f"token request rejected: client_secret={SECRET}")
+        except RuntimeError:
+            stream_logger.exception("connect failed")
+    finally:
+        stream_logger.removeHandler(handler)
+    out = buf.getvalue()
+    assert "auth failed with ***" in out
+    assert "client_secret=***" in out  # the traceback text is kept, the value is not
+    assert SECRET not in out
