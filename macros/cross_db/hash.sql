@@ -4,7 +4,7 @@
     {%- for c in columns -%}
         {%- do parts.append("coalesce(cast(" ~ c ~ " as " ~ gbp_type('string') ~ "), '<null>')") -%}
     {%- endfor -%}
-    {{ return(adapter.dispatch('gbp_hash', 'gbpower')(parts | join(" || '|' || "))) }}
+    {{ return(adapter.dispatch('gbp_hash', 'gbpower')(parts | join("\n        || '|' || "))) }}
 {%- endmacro %}
 
 {% macro default__gbp_hash(expr) -%}

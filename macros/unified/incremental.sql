@@ -45,3 +45,12 @@
     {%- endif -%}
     {{ return(cfg) }}
 {%- endmacro %}
+
+{#- is_incremental(), except under `dbt compile --no-introspect` (offline compile: no connection to
+    look the relation up, so compile the full-refresh form). -#}
+{% macro gbp_is_incremental() -%}
+    {%- if flags.INTROSPECT is false -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {{ return(is_incremental()) }}
+{%- endmacro %}
