@@ -65,10 +65,8 @@ def compile_project(target: str, workdir: Path, select: list[str]) -> Path:
         env["GOOGLE_APPLICATION_CREDENTIALS"] = str(fake_service_account(workdir / "fake-sa.json"))
         env.setdefault("GBPOWER_BQ_PROJECT", "gbpower-offline")
     target_path = workdir / f"target-{target}"
-    cmd = [
-        sys.executable, "-m", "loaders.cli", "dbt", "--target", target, "compile", *offline, "--target-path", str(target_path), "--log-path", str(workdir / "logs"),
-        "-s", *select,
-    ]  # fmt: skip
+    cmd = [sys.executable, "-m", "loaders.cli", "dbt", "--target", target, "compile", *offline]
+    cmd += ["--target-path", str(target_path), "--log-path", str(workdir / "logs"), "-s", *select]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"dbt compile --target {target} failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
@@ -133,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="gbpower-lint-") as tmp:
         problems = run(args.select, Path(tmp))
     for p in problems:
-        print(p)  # noqa: T201 - CLI report
-    print(f"lint_sql: {len(problems)} problem(s)")  # noqa: T201
+        print(p)
+    print(f"lint_sql: {len(problems)} problem(s)")
     return 1 if problems else 0
 
 
