@@ -101,3 +101,35 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#- `select <columns>, <name> from <relation>` with one row per integer <name> in lo..hi (none when
+    hi < lo). DuckDB unnests in the select list (no lateral join to decorrelate); BigQuery cross-joins
+    the array. -#}
+{% macro acc_select_range(relation, columns, lo_expr, hi_expr, name) -%}
+    {{ return(adapter.dispatch('acc_select_range', 'gbpower')(relation, columns, lo_expr, hi_expr, name)) }}
+{%- endmacro %}
+
+{% macro default__acc_select_range(relation, columns, lo_expr, hi_expr, name) -%}
+    select {{ columns | join(', ') }}, unnest(generate_series(cast({{ lo_expr }} as bigint), cast({{ hi_expr }} as bigint))) as {{ name }}
+    from {{ relation }}
+{%- endmacro %}
+
+{% macro bigquery__acc_select_range(relation, columns, lo_expr, hi_expr, name) -%}
+    select {{ columns | join(', ') }}, {{ name }}
+    from {{ relation }}
+    cross join unnest(generate_array(cast({{ lo_expr }} as int64), cast({{ hi_expr }} as int64))) as {{ name }}
+{%- endmacro %}
+
+{#- PARTITION BY for the per-unit acceptance-order window. The sort key already leads with the unit
+    number, so DuckDB sorts once without partitioning (faster on 2 cores); BigQuery partitions by
+    unit so the window is spread over workers. -#}
+{% macro acc_unit_partition(column) -%}
+    {{ return(adapter.dispatch('acc_unit_partition', 'gbpower')(column)) }}
+{%- endmacro %}
+
+{% macro default__acc_unit_partition(column) -%}
+{%- endmacro %}
+
+{% macro bigquery__acc_unit_partition(column) -%}
+    partition by {{ column }}
+{%- endmacro %}

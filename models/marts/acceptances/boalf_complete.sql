@@ -74,30 +74,71 @@ acceptances as (
 
 ),
 
+-- units numbered 1..n (for integer sort keys)
+unit_numbers as (
+
+    select
+        unit_key,
+        row_number() over (order by unit_key) as unit_seq
+    from (select distinct unit_key from acceptances) as u
+
+),
+
+-- acceptance order within each unit: acceptance time, then number
+ordered_acceptances as (
+
+    select
+        a.unit_key,
+        a.acceptance_number,
+        u.unit_seq,
+        row_number() over (order by a.unit_key, a.acceptance_time, a.acceptance_number) as acc_id,
+        row_number() over (partition by a.unit_key order by a.acceptance_time, a.acceptance_number) as acceptance_seq
+    from acceptances as a
+    inner join unit_numbers as u
+        on a.unit_key = u.unit_key
+
+),
+
 -- every settlement period (as a 30-minute slot number) an acceptance may touch, per unit
 unit_slots as (
 
     select distinct
         unit_key,
         slot
-    from acceptances
-    cross join {{ acc_int_range('floor(span_start_m / 30) - 1', 'floor(span_end_m / 30)', 'slot') }}
+    from (
+        {{ acc_select_range('acceptances', ['unit_key'], 'floor(span_start_m / 30) - 1', 'floor(span_end_m / 30)', 'slot') }}
+    ) as spanned
 
 ),
 
 segments as (
 
     select
-        unit_key,
-        acceptance_number,
-        {{ acc_epoch_minutes('time_from') }} as tf_m,
-        {{ acc_epoch_minutes('time_to') }} as tt_m,
-        level_from,
-        level_to,
-        lead({{ acc_epoch_minutes('time_from') }}) over (
-            partition by unit_key, acceptance_number order by time_from, time_to
+        o.acc_id,
+        o.unit_seq,
+        o.acceptance_seq,
+        {{ acc_epoch_minutes('b.time_from') }} as tf_m,
+        {{ acc_epoch_minutes('b.time_to') }} as tt_m,
+        b.level_from,
+        b.level_to,
+        lead({{ acc_epoch_minutes('b.time_from') }}) over (
+            partition by o.acc_id order by b.time_from, b.time_to
         ) as next_tf_m
-    from boalf
+    from boalf as b
+    inner join ordered_acceptances as o
+        on b.unit_key = o.unit_key
+        and b.acceptance_number = o.acceptance_number
+
+),
+
+-- the whole minutes each segment supplies (a later-starting segment wins a shared minute)
+segment_ranges as (
+
+    select
+        *,
+        ceil(tf_m) as lo_m,
+        case when next_tf_m is null then floor(tt_m) else least(floor(tt_m), ceil(next_tf_m) - 1) end as hi_m
+    from segments
 
 ),
 
@@ -105,19 +146,19 @@ segments as (
 spot_levels as (
 
     select
-        unit_key,
-        acceptance_number,
+        acc_id,
+        unit_seq,
+        acceptance_seq,
         spot_minute,
         case
             when tt_m > tf_m
                 then level_from + (level_to - level_from) * (spot_minute - tf_m) / (tt_m - tf_m)
             else level_to
         end as level
-    from segments
-    cross join {{ acc_int_range(
-        'ceil(tf_m)',
-        'case when next_tf_m is null then floor(tt_m) else least(floor(tt_m), ceil(next_tf_m) - 1) end',
-        'spot_minute') }}
+    from (
+        {{ acc_select_range('segment_ranges', ['acc_id', 'unit_seq', 'acceptance_seq', 'tf_m', 'tt_m', 'level_from', 'level_to'],
+                            'lo_m', 'hi_m', 'spot_minute') }}
+    ) as expanded
 
 ),
 
@@ -132,17 +173,14 @@ boundary_sides as (
 acceptance_minutes as (
 
     select
-        l.unit_key,
-        l.acceptance_number,
-        a.acceptance_time,
+        l.acc_id,
+        l.unit_seq,
+        l.acceptance_seq,
         cast(floor(l.spot_minute / 30) as {{ int }}) - s.side as slot,
         l.spot_minute,
         case when mod(l.spot_minute, 30) = 0 then 0.5 else 1.0 end as weight,
         l.level
     from spot_levels as l
-    inner join acceptances as a
-        on l.unit_key = a.unit_key
-        and l.acceptance_number = a.acceptance_number
     cross join boundary_sides as s
     where s.side = 0 or mod(l.spot_minute, 30) = 0
 
@@ -151,7 +189,8 @@ acceptance_minutes as (
 pn as (
 
     select
-        coalesce(p.national_grid_bm_unit, p.bm_unit) as unit_key,
+        u.unit_key,
+        n.unit_seq,
         c.slot,
         {{ acc_epoch_minutes('p.time_from') }} as tf_m,
         {{ acc_epoch_minutes('p.time_to') }} as tt_m,
@@ -167,52 +206,60 @@ pn as (
     inner join unit_slots as u
         on coalesce(p.national_grid_bm_unit, p.bm_unit) = u.unit_key
         and c.slot = u.slot
+    inner join unit_numbers as n
+        on u.unit_key = n.unit_key
     where {{ acceptance_window('p.settlement_date') }}
 
 ),
 
-fpn_minutes as (
+-- the whole minutes of its period each PN segment supplies (disjoint within a unit-period)
+pn_ranges as (
 
     select
-        unit_key,
-        slot,
-        spot_minute,
-        case
-            when tt_m > tf_m
-                then level_from + (level_to - level_from) * (spot_minute - tf_m) / (tt_m - tf_m)
-            else level_to
-        end as fpn
+        *,
+        cast(greatest(ceil(tf_m), slot * 30) as {{ int }}) as lo_m,
+        cast(least(
+            slot * 30 + 30,
+            case when next_tf_m is null then floor(tt_m) else least(floor(tt_m), ceil(next_tf_m) - 1) end
+        ) as {{ int }}) as hi_m
     from pn
-    cross join {{ acc_int_range(
-        'greatest(ceil(tf_m), slot * 30)',
-        'least(slot * 30 + 30, case when next_tf_m is null then floor(tt_m) else least(floor(tt_m), ceil(next_tf_m) - 1) end)',
-        'spot_minute') }}
 
 ),
 
 minutes_with_prev as (
 
     select
-        m.unit_key,
-        m.acceptance_number,
-        m.slot,
-        m.spot_minute,
-        m.weight,
-        m.level,
-        f.fpn,
-        coalesce(
-            lag(m.level) over (
-                partition by m.unit_key, m.slot, m.spot_minute
-                order by m.acceptance_time, m.acceptance_number
-            ),
-            f.fpn,
-            0
-        ) as prev_level
-    from acceptance_minutes as m
-    left join fpn_minutes as f
-        on m.unit_key = f.unit_key
-        and m.slot = f.slot
-        and m.spot_minute = f.spot_minute
+        *,
+        -- q_{k-1}: the previous acceptance active at the same minute of the same period, else FPN
+        case
+            when lag(minute_key) over unit_order = minute_key then lag(level) over unit_order
+            else coalesce(fpn, 0)
+        end as prev_level
+    from (
+        select
+            m.acc_id,
+            -- integer keys: (unit, period, minute within it) and that plus the acceptance order
+            m.unit_seq * 8388608 + (m.slot - b.first_slot) * 31 + (m.spot_minute - m.slot * 30) as minute_key,
+            (m.unit_seq * 8388608 + (m.slot - b.first_slot) * 31 + (m.spot_minute - m.slot * 30)) * 1048576
+                + m.acceptance_seq as order_key,
+            m.slot,
+            m.spot_minute,
+            m.weight,
+            m.level,
+            case
+                when f.tt_m > f.tf_m
+                    then f.level_from + (f.level_to - f.level_from) * (m.spot_minute - f.tf_m) / (f.tt_m - f.tf_m)
+                else f.level_to
+            end as fpn
+        from acceptance_minutes as m
+        cross join (select min(slot) as first_slot from unit_slots) as b
+        left join pn_ranges as f
+            on m.unit_seq = f.unit_seq
+            and m.slot = f.slot
+            and m.spot_minute >= f.lo_m
+            and m.spot_minute <= f.hi_m
+    ) as with_fpn
+    window unit_order as ({{ acc_unit_partition('unit_key') }} order by order_key)
 
 ),
 
@@ -220,8 +267,7 @@ minutes_with_prev as (
 minutes as (
 
     select
-        unit_key,
-        acceptance_number,
+        acc_id,
         slot,
         spot_minute,
         weight,
@@ -236,17 +282,24 @@ minutes as (
 acceptance_periods as (
 
     select
-        unit_key,
-        acceptance_number,
-        slot,
-        min(least(d_k, d_prev)) as min_d,
-        max(greatest(d_k, d_prev)) as max_d,
-        sum(weight * greatest(move, 0)) / 60 as up_mwh,
-        sum(weight * least(move, 0)) / 60 as down_mwh,
-        count(*) as spot_count,
-        {{ acc_bool_or('fpn_missing') }} as fpn_missing
-    from minutes
-    group by unit_key, acceptance_number, slot
+        o.unit_key,
+        o.acceptance_number,
+        p.*
+    from (
+        select
+            acc_id,
+            slot,
+            min(least(d_k, d_prev)) as min_d,
+            max(greatest(d_k, d_prev)) as max_d,
+            sum(weight * greatest(move, 0)) / 60 as up_mwh,
+            sum(weight * least(move, 0)) / 60 as down_mwh,
+            count(*) as spot_count,
+            {{ acc_bool_or('fpn_missing') }} as fpn_missing
+        from minutes
+        group by acc_id, slot
+    ) as p
+    inner join ordered_acceptances as o
+        on p.acc_id = o.acc_id
 
 ),
 
@@ -275,21 +328,18 @@ bod as (
 
 ),
 
-bod_breakpoints as (
+-- a unit-period is "flat" when each pair has one BOD row spanning the whole period at a constant
+-- level (the usual case): its band edges are constants. Others go through breakpoints below.
+bod_shapes as (
 
-    select distinct
+    select
         unit_key,
         slot,
-        bp
-    from (
-        select unit_key, slot, least(greatest(tf_m, slot * 30), slot * 30 + 30) as bp from bod
-        union all
-        select unit_key, slot, least(greatest(tt_m, slot * 30), slot * 30 + 30) as bp from bod
-        union all
-        select unit_key, slot, slot * 30 as bp from bod
-        union all
-        select unit_key, slot, slot * 30 + 30 as bp from bod
-    ) as points
+        count(*) = count(distinct pair_id)
+            and min(case when tf_m <= slot * 30 and tt_m >= slot * 30 + 30 and level_from = level_to then 1 else 0 end) = 1
+            as is_flat
+    from bod
+    group by unit_key, slot
 
 ),
 
@@ -307,8 +357,54 @@ bod_pairs as (
 
 ),
 
--- each pair's band width (MW, signed) at each breakpoint of its period
-pair_widths as (
+flat_widths as (
+
+    select
+        b.unit_key,
+        b.slot,
+        b.pair_id,
+        b.side,
+        cast(b.slot * 30 as {{ gbp_type('number') }}) as bp,
+        b.level_from as width
+    from bod as b
+    inner join bod_shapes as s
+        on b.unit_key = s.unit_key
+        and b.slot = s.slot
+    where s.is_flat
+
+),
+
+shaped_bod as (
+
+    select b.*
+    from bod as b
+    inner join bod_shapes as s
+        on b.unit_key = s.unit_key
+        and b.slot = s.slot
+    where not s.is_flat
+
+),
+
+bod_breakpoints as (
+
+    select distinct
+        unit_key,
+        slot,
+        bp
+    from (
+        select unit_key, slot, least(greatest(tf_m, slot * 30), slot * 30 + 30) as bp from shaped_bod
+        union all
+        select unit_key, slot, least(greatest(tt_m, slot * 30), slot * 30 + 30) as bp from shaped_bod
+        union all
+        select unit_key, slot, slot * 30 as bp from shaped_bod
+        union all
+        select unit_key, slot, slot * 30 + 30 as bp from shaped_bod
+    ) as points
+
+),
+
+-- each pair's band width (MW, signed) at each breakpoint of a shaped period
+shaped_widths as (
 
     select
         p.unit_key,
@@ -319,11 +415,11 @@ pair_widths as (
         coalesce({{ acc_arg_max(
             'case when b.tt_m > b.tf_m then b.level_from + (b.level_to - b.level_from) * (k.bp - b.tf_m) / (b.tt_m - b.tf_m) else b.level_to end',
             'b.tf_m') }}, 0) as width
-    from bod_pairs as p
+    from (select distinct unit_key, slot, pair_id, side from shaped_bod) as p
     inner join bod_breakpoints as k
         on p.unit_key = k.unit_key
         and p.slot = k.slot
-    left join bod as b
+    left join shaped_bod as b
         on p.unit_key = b.unit_key
         and p.slot = b.slot
         and p.pair_id = b.pair_id
@@ -333,44 +429,74 @@ pair_widths as (
 
 ),
 
--- band edges relative to FPN: offer pairs stacked upward from 0, bid pairs downward
+pair_widths as (
+
+    select * from flat_widths
+    union all
+    select * from shaped_widths
+
+),
+
+-- band edges relative to FPN: offer pairs stacked upward from 0, bid pairs downward (the outer edge
+-- of pair n is the sum of the widths of pairs 1..n on its side)
 pair_edges as (
 
     select
-        unit_key,
-        slot,
-        pair_id,
-        bp,
-        case when side > 0 then outer_edge - width else outer_edge end as lower_edge,
-        case when side > 0 then outer_edge else outer_edge - width end as upper_edge
-    from (
-        select
-            *,
-            sum(width) over (
-                partition by unit_key, slot, bp, side
-                order by side * pair_id
-                rows between unbounded preceding and current row
-            ) as outer_edge
-        from pair_widths
-    ) as stacked
+        n.unit_key,
+        n.slot,
+        n.pair_id,
+        n.bp,
+        case when n.side > 0 then sum(m.width) - n.width else sum(m.width) end as lower_edge,
+        case when n.side > 0 then sum(m.width) else sum(m.width) - n.width end as upper_edge
+    from pair_widths as n
+    inner join pair_widths as m
+        on n.unit_key = m.unit_key
+        and n.slot = m.slot
+        and n.bp = m.bp
+        and n.side = m.side
+        and n.side * m.pair_id <= n.side * n.pair_id
+    group by n.unit_key, n.slot, n.pair_id, n.side, n.bp, n.width
 
 ),
 
 edge_segments as (
 
+    -- flat periods: one segment over the whole period, constant edges
+    select
+        e.unit_key,
+        e.slot,
+        e.pair_id,
+        e.bp as seg_start,
+        e.bp + 30 as seg_end,
+        e.lower_edge as lower_start,
+        e.lower_edge as lower_end,
+        e.upper_edge as upper_start,
+        e.upper_edge as upper_end
+    from pair_edges as e
+    inner join bod_shapes as s
+        on e.unit_key = s.unit_key
+        and e.slot = s.slot
+    where s.is_flat
+
+    union all
+
     select *
     from (
         select
-            unit_key,
-            slot,
-            pair_id,
-            bp as seg_start,
-            lead(bp) over (partition by unit_key, slot, pair_id order by bp) as seg_end,
-            lower_edge as lower_start,
-            lead(lower_edge) over (partition by unit_key, slot, pair_id order by bp) as lower_end,
-            upper_edge as upper_start,
-            lead(upper_edge) over (partition by unit_key, slot, pair_id order by bp) as upper_end
-        from pair_edges
+            e.unit_key,
+            e.slot,
+            e.pair_id,
+            e.bp as seg_start,
+            lead(e.bp) over (partition by e.unit_key, e.slot, e.pair_id order by e.bp) as seg_end,
+            e.lower_edge as lower_start,
+            lead(e.lower_edge) over (partition by e.unit_key, e.slot, e.pair_id order by e.bp) as lower_end,
+            e.upper_edge as upper_start,
+            lead(e.upper_edge) over (partition by e.unit_key, e.slot, e.pair_id order by e.bp) as upper_end
+        from pair_edges as e
+        inner join bod_shapes as s
+            on e.unit_key = s.unit_key
+            and e.slot = s.slot
+        where not s.is_flat
     ) as segs
     where seg_end is not null
 
@@ -392,8 +518,8 @@ pair_bounds as (
 candidates as (
 
     select
+        a.acc_id,
         a.unit_key,
-        a.acceptance_number,
         a.slot,
         b.pair_id
     from acceptance_periods as a
@@ -406,47 +532,70 @@ candidates as (
 
 ),
 
+candidate_edges as (
+
+    select
+        c.acc_id,
+        c.slot,
+        c.pair_id,
+        e.seg_start,
+        e.seg_end,
+        e.seg_end = e.slot * 30 + 30 as is_last_segment,
+        e.lower_start,
+        (e.lower_end - e.lower_start) / (e.seg_end - e.seg_start) as lower_slope,
+        e.upper_start,
+        (e.upper_end - e.upper_start) / (e.seg_end - e.seg_start) as upper_slope
+    from candidates as c
+    inner join edge_segments as e
+        on c.unit_key = e.unit_key
+        and c.slot = e.slot
+        and c.pair_id = e.pair_id
+
+),
+
 pair_minutes as (
 
     select
-        m.unit_key,
-        m.acceptance_number,
+        m.acc_id,
         m.slot,
         c.pair_id,
         m.weight,
         m.d_k,
         m.d_prev,
-        e.lower_start + (e.lower_end - e.lower_start) * (m.spot_minute - e.seg_start) / (e.seg_end - e.seg_start)
-            as lower_edge,
-        e.upper_start + (e.upper_end - e.upper_start) * (m.spot_minute - e.seg_start) / (e.seg_end - e.seg_start)
-            as upper_edge
+        c.lower_start + c.lower_slope * (m.spot_minute - c.seg_start) as lower_edge,
+        c.upper_start + c.upper_slope * (m.spot_minute - c.seg_start) as upper_edge
     from minutes as m
-    inner join candidates as c
-        on m.unit_key = c.unit_key
-        and m.acceptance_number = c.acceptance_number
+    inner join candidate_edges as c
+        on m.acc_id = c.acc_id
         and m.slot = c.slot
-    inner join edge_segments as e
-        on c.unit_key = e.unit_key
-        and c.slot = e.slot
-        and c.pair_id = e.pair_id
-        and m.spot_minute >= e.seg_start
-        and (m.spot_minute < e.seg_end or (m.spot_minute = e.seg_end and e.seg_end = e.slot * 30 + 30))
+    where m.spot_minute >= c.seg_start
+        and (m.spot_minute < c.seg_end or (m.spot_minute = c.seg_end and c.is_last_segment))
 
 ),
 
 pair_volumes as (
 
     select
-        unit_key,
-        acceptance_number,
-        slot,
-        pair_id,
-        sum(weight * greatest(least(upper_edge, d_k) - greatest(lower_edge, d_prev), 0)) / 60
-            as offer_volume_mwh,
-        sum(weight * least(greatest(lower_edge, d_k) - least(upper_edge, d_prev), 0)) / 60
-            as bid_volume_mwh
-    from pair_minutes
-    group by unit_key, acceptance_number, slot, pair_id
+        o.unit_key,
+        o.acceptance_number,
+        v.slot,
+        v.pair_id,
+        v.offer_volume_mwh,
+        v.bid_volume_mwh
+    from (
+        select
+            acc_id,
+            slot,
+            pair_id,
+            sum(weight * greatest(least(upper_edge, d_k) - greatest(lower_edge, d_prev), 0)) / 60
+                as offer_volume_mwh,
+            sum(weight * least(greatest(lower_edge, d_k) - least(upper_edge, d_prev), 0)) / 60
+                as bid_volume_mwh
+        from pair_minutes
+        group by acc_id, slot, pair_id
+    ) as v
+    inner join ordered_acceptances as o
+        on v.acc_id = o.acc_id
 
 ),
 
