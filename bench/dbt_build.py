@@ -1,0 +1,137 @@
+"""dbt build time on 7 production-scale SYNTHETIC days, an incremental build after one more day, and
+the floor: a plain DuckDB scan of the same raw tables.
+
+Data: ``loaders.samples`` production scale (1,250 units: BOD ~300k rows/day, PN ~66k, MELS/MILS
+60k each, BOALF ~16k, FREQ 5,760, FUELINST 5,760, BOAV/EBOCF, system prices, MID, ...), written as a
+replay store and landed through the real loader path (loopback replay server + loaders.backfill).
+
+Metrics (seconds, wall clock of the whole `gbpower dbt build` process, start-up included):
+- ``dbt_full_build_s``: first build (every model, seed and test of the core models: staging,
+  calendar, unified, prices, grid, reference) over days 1-7.
+- ``dbt_incremental_build_s``: the next build after day 8 is loaded (incremental unified models
+  re-process only the lookback window; `as_of_date` pins "today" to day 8).
+- ``dbt_scan_floor_s``: DuckDB (2 threads) `count(*) … group by settlement date` over every raw
+  table the build reads — the cost of just reading the data once.
+Targets: full <= 90 s, incremental <= 20 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRST_DAY = date(2024, 1, 8)
+DAYS = [FIRST_DAY + timedelta(days=i) for i in range(8)]  # 7 for the full build + 1 incremental
+DATASETS = [
+    "BOD", "PN", "MELS", "MILS", "BOALF", "BOAV", "EBOCF", "DISEBSP", "FREQ", "FUELHH", "FUELINST",
+    "MID", "INDO", "ITSDO", "INDGEN", "INDDEM", "WINDFOR", "REMIT", "DISBSAD", "NETBSAD",
+]  # fmt: skip
+SELECT = [
+    "path:models/staging", "path:models/intermediate/unified", "path:models/intermediate/calendar",
+    "path:models/marts/prices", "path:models/marts/grid", "path:models/marts/reference",
+    "fuel_carbon_factors", "bm_unit_overrides",
+]  # fmt: skip
+
+
+def build_store(root: Path) -> None:
+    from loaders.samples.store import build_store as samples_store
+
+    marker = root / ".complete"
+    if marker.exists():
+        return
+    t0 = time.monotonic()
+    samples_store(root, DAYS, scale="production", include_real=False, datasets=[*DATASETS, "BMUNITS"])
+    marker.write_text("ok")
+    log.info("built production store (%d days) in %.1fs", len(DAYS), time.monotonic() - t0)
+
+
+def land(db: Path, store: Path, workdir: Path, first: date, last: date, datasets: list[str]) -> None:
+    from loaders.api.client import ApiClient
+    from loaders.backfill import Backfill
+    from loaders.quarantine import Quarantine
+    from loaders.registry import get_dataset
+    from loaders.replay import ReplayServer
+    from loaders.warehouse.duckdb_writer import DuckDBWriter
+
+    with ReplayServer(store) as server:
+        client = ApiClient(server.base_url, rate_per_s=200)
+        bf = Backfill(DuckDBWriter(db), client, concurrency=2, quarantine=Quarantine(workdir / "quarantine"),
+                      work_dir=workdir / "tmp", progress=False)  # fmt: skip
+        summary = bf.run([get_dataset(d) for d in datasets], first, last)
+    if not summary.ok:
+        raise RuntimeError("landing the synthetic days failed: " + "; ".join(summary.failures[:5]))
+    log.info("landed %s..%s: %d rows in %.1fs", first, last, summary.rows, summary.seconds)
+
+
+def dbt_build(db: Path, workdir: Path, as_of: date) -> float:
+    cmd = [sys.executable, "-m", "loaders.cli", "dbt", "build", "-s", *SELECT,
+           "--vars", f"{{as_of_date: '{as_of}'}}",
+           "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]  # fmt: skip
+    env = dict(os.environ, GBPOWER_DUCKDB=str(db))
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt build failed:\n{proc.stdout[-4000:]}")
+    return seconds
+
+
+def scan_floor(db: Path) -> float:
+    con = duckdb.connect(str(db), read_only=True, config={"threads": 2})
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' "
+                "and table_name like 'bmrs_%'"
+            ).fetchall()
+        ]
+        t0 = time.monotonic()
+        for t in tables:
+            cols = {r[0] for r in con.execute(f"describe raw.{t}").fetchall()}
+            key = next((c for c in ("settlementDate", "measurementTime", "publishTime") if c in cols), None)
+            if key is None:
+                con.execute(f"select count(*) from raw.{t}").fetchall()
+            else:
+                con.execute(f'select "{key}", count(*) from raw.{t} group by 1').fetchall()
+        return time.monotonic() - t0
+    finally:
+        con.close()
+
+
+def run(results: dict, workdir: Path) -> None:
+    store = workdir / "store"
+    build_store(store)
+    db = workdir / "dbt_bench.duckdb"
+    for f in (db, db.with_suffix(".duckdb.wal")):
+        f.unlink(missing_ok=True)
+    land(db, store, workdir, DAYS[0], DAYS[6], [*DATASETS, "BMUNITS"])
+    results["dbt_full_build_s"] = round(dbt_build(db, workdir, as_of=DAYS[6]), 2)
+    results["dbt_scan_floor_s"] = round(scan_floor(db), 3)
+    land(db, store, workdir, DAYS[7], DAYS[7], DATASETS)
+    results["dbt_incremental_build_s"] = round(dbt_build(db, workdir, as_of=DAYS[7]), 2)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        results["dbt_bench_bod_rows"] = con.execute("select count(*) from analytics.bmrs_bod_unified").fetchone()[0]
+    finally:
+        con.close()
+    log.info("dbt bench: %s", {k: v for k, v in results.items() if k.startswith("dbt_")})
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    out: dict = {}
+    wd = ROOT / "bench" / "work" / "dbt"
+    wd.mkdir(parents=True, exist_ok=True)
+    run(out, wd)
+    print(out)
