@@ -56,7 +56,7 @@
 {%- endmacro %}
 
 {% macro bigquery__acc_arg_max(value_expr, order_expr) -%}
-    array_agg({{ value_expr }} ignore nulls order by {{ order_expr }} desc limit 1)[safe_offset(0)]
+    max_by({{ value_expr }}, {{ order_expr }})
 {%- endmacro %}
 
 {#- Incremental settings of the acceptance and revenue models: partitioned by settlement date and

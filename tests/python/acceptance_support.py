@@ -10,6 +10,8 @@ import json
 import os
 import subprocess
 import sys
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +20,20 @@ import duckdb
 from loaders.parse import parse_records_file
 from loaders.quarantine import Quarantine
 from loaders.registry import get_dataset
+from loaders.samples import legacy
+from loaders.warehouse.base import TableBatch, Writer
 from loaders.warehouse.duckdb_writer import DuckDBWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 GBPOWER = str(Path(sys.executable).with_name("gbpower"))
 LEGACY_DIR = ROOT / "loaders" / "samples" / "real" / "legacy_2022-03-19_SP27"
+PHY = LEGACY_DIR / "PHYBMDATA_PN_QPN_MEL_MIL_BOALF_2022-03-19_SP27_all_bmus.csv"
+BOD = LEGACY_DIR / "BOD_2022-03-19_SP27_all_bmus.csv"
+P27_START = datetime(2022, 3, 19, 13, 0, tzinfo=UTC)
 
 
-def load_rows(db: Path, work: Path, dataset: str, rows: list[dict[str, Any]], variant: str | None = None) -> int:
-    """Replace raw.<dataset table> in ``db`` with ``rows`` (API field names); returns rows loaded."""
+def parse_rows(work: Path, dataset: str, rows: list[dict[str, Any]], variant: str | None = None) -> TableBatch | None:
+    """API-shaped rows -> a typed Parquet batch for the dataset's API raw table (the loader's parser)."""
     ds = get_dataset(dataset)
     work.mkdir(parents=True, exist_ok=True)
     name = f"{ds.name.lower()}{'_' + variant if variant else ''}"
@@ -45,12 +52,20 @@ def load_rows(db: Path, work: Path, dataset: str, rows: list[dict[str, Any]], va
     )
     if result.rejected:
         raise AssertionError(f"{dataset}: {result.rejected} rows rejected: {result.rejected_messages}")
-    batch = result.batch(ds, ds.raw_table)
-    writer = DuckDBWriter(db)
+    return result.batch(ds, ds.raw_table)
+
+
+def load_rows(
+    db: Path | Writer, work: Path, dataset: str, rows: list[dict[str, Any]], variant: str | None = None
+) -> int:
+    """Replace the dataset's API raw table with ``rows`` (API field names) in a DuckDB file (path) or
+    through any writer (e.g. the BigQuery writer on the emulator); returns rows loaded."""
+    batch = parse_rows(work, dataset, rows, variant)
+    writer = db if isinstance(db, Writer) else DuckDBWriter(db)
     writer.init()
     if batch is None:
         return 0
-    return writer.replace_window(batch, None, f"test-{name}")
+    return writer.replace_window(batch, None, f"test-{dataset.lower()}")
 
 
 def dbt(args: list[str], db: Path, tmp: Path, target: str = "duckdb", env: dict[str, str] | None = None) -> str:
@@ -84,3 +99,59 @@ def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def load_legacy(db: Path | Writer, work: Path) -> None:
+    """Real 2022-03-19 SP27 BOD, PN and BOALF (every unit) via the legacy converter into raw tables."""
+    load_rows(db, work, "BOD", legacy.bod_rows(BOD))
+    load_rows(db, work, "PN", legacy.pn_rows(PHY))
+    load_rows(db, work, "BOALF", legacy.boalf_rows(PHY))
+
+
+def _ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _interp(segments: list[tuple[datetime, float, datetime, float]], t: datetime) -> float | None:
+    """Level at t from the segment covering it (the latest-starting one), None when none covers t."""
+    best = None
+    for a, la, b, lb in segments:
+        if a <= t <= b and (best is None or a >= best[0]):
+            best = (a, la, b, lb)
+    if best is None:
+        return None
+    a, la, b, lb = best
+    if b == a:
+        return lb
+    return la + (lb - la) * (t - a) / (b - a)
+
+
+def expected_period27_volumes() -> dict[tuple[str, int], float]:
+    """Integral over period 27 of q_k - q_{k-1} (MWh) per (unit, acceptance), computed directly from
+    the CSV rows: spot values at every whole minute 13:00..13:30, trapezoid rule, acceptances applied
+    in (acceptance time, number) order, q_0 = FPN."""
+    fpn: dict[str, list] = defaultdict(list)
+    for r in legacy.pn_rows(PHY):
+        if r["settlementPeriod"] == 27:
+            fpn[r["bmUnit"]].append((_ts(r["timeFrom"]), r["levelFrom"], _ts(r["timeTo"]), r["levelTo"]))
+    accs: dict[str, dict[int, dict]] = defaultdict(dict)
+    for r in legacy.boalf_rows(PHY):
+        a = accs[r["bmUnit"]].setdefault(r["acceptanceNumber"], {"time": _ts(r["acceptanceTime"]), "segs": []})
+        a["segs"].append((_ts(r["timeFrom"]), r["levelFrom"], _ts(r["timeTo"]), r["levelTo"]))
+    out: dict[tuple[str, int], float] = {}
+    for unit, by_number in accs.items():
+        order = sorted(by_number, key=lambda n: (by_number[n]["time"], n))
+        totals = dict.fromkeys(order, 0.0)
+        for minute in range(31):
+            t = P27_START + timedelta(minutes=minute)
+            weight = 0.5 if minute in (0, 30) else 1.0
+            q_prev = _interp(fpn[unit], t) or 0.0
+            for n in order:
+                q = _interp(by_number[n]["segs"], t)
+                if q is None:
+                    continue  # not active: q_k = q_{k-1}, adds nothing
+                totals[n] += weight * (q - q_prev) / 60
+                q_prev = q
+        for n, v in totals.items():
+            out[(unit, n)] = v
+    return out

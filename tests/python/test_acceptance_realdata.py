@@ -12,78 +12,20 @@ Only period 27 has PN and BOD in the file, so volume in the neighbouring periods
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from loaders.samples import legacy
-from tests.python.acceptance_support import LEGACY_DIR, dbt, load_rows, query
-
-PHY = LEGACY_DIR / "PHYBMDATA_PN_QPN_MEL_MIL_BOALF_2022-03-19_SP27_all_bmus.csv"
-BOD = LEGACY_DIR / "BOD_2022-03-19_SP27_all_bmus.csv"
-P27_START = datetime(2022, 3, 19, 13, 0, tzinfo=UTC)
+from tests.python.acceptance_support import dbt, expected_period27_volumes, load_legacy, query
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("acceptance_real")
     db = tmp / "warehouse.duckdb"
-    load_rows(db, tmp / "work", "BOD", legacy.bod_rows(BOD))
-    load_rows(db, tmp / "work", "PN", legacy.pn_rows(PHY))
-    load_rows(db, tmp / "work", "BOALF", legacy.boalf_rows(PHY))
+    load_legacy(db, tmp / "work")
     dbt(["run", "-s", "+fct_bm_unit_cashflows"], db, tmp)
     return db
-
-
-def _ts(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _interp(segments: list[tuple[datetime, float, datetime, float]], t: datetime) -> float | None:
-    """Level at t from the segment covering it (the latest-starting one), None when none covers t."""
-    best = None
-    for a, la, b, lb in segments:
-        if a <= t <= b and (best is None or a >= best[0]):
-            best = (a, la, b, lb)
-    if best is None:
-        return None
-    a, la, b, lb = best
-    if b == a:
-        return lb
-    return la + (lb - la) * (t - a) / (b - a)
-
-
-def expected_period27_volumes() -> dict[tuple[str, int], float]:
-    """Integral over period 27 of q_k - q_{k-1} (MWh) per (unit, acceptance), computed directly from
-    the CSV rows: spot values at every whole minute 13:00..13:30, trapezoid rule, acceptances applied
-    in (acceptance time, number) order, q_0 = FPN."""
-    fpn: dict[str, list] = defaultdict(list)
-    for r in legacy.pn_rows(PHY):
-        if r["settlementPeriod"] == 27:
-            fpn[r["bmUnit"]].append((_ts(r["timeFrom"]), r["levelFrom"], _ts(r["timeTo"]), r["levelTo"]))
-    accs: dict[str, dict[int, dict]] = defaultdict(dict)
-    for r in legacy.boalf_rows(PHY):
-        a = accs[r["bmUnit"]].setdefault(r["acceptanceNumber"], {"time": _ts(r["acceptanceTime"]), "segs": []})
-        a["segs"].append((_ts(r["timeFrom"]), r["levelFrom"], _ts(r["timeTo"]), r["levelTo"]))
-    out: dict[tuple[str, int], float] = {}
-    for unit, by_number in accs.items():
-        order = sorted(by_number, key=lambda n: (by_number[n]["time"], n))
-        totals = dict.fromkeys(order, 0.0)
-        for minute in range(31):
-            t = P27_START + timedelta(minutes=minute)
-            weight = 0.5 if minute in (0, 30) else 1.0
-            q_prev = _interp(fpn[unit], t) or 0.0
-            for n in order:
-                q = _interp(by_number[n]["segs"], t)
-                if q is None:
-                    continue  # not active: q_k = q_{k-1}, adds nothing
-                totals[n] += weight * (q - q_prev) / 60
-                q_prev = q
-        for n, v in totals.items():
-            out[(unit, n)] = v
-    return out
 
 
 def test_no_acceptance_is_lost(built: Path) -> None:

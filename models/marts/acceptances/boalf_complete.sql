@@ -238,6 +238,7 @@ minutes_with_prev as (
     from (
         select
             m.acc_id,
+            m.unit_seq,
             -- integer keys: (unit, period, minute within it) and that plus the acceptance order
             m.unit_seq * 8388608 + (m.slot - b.first_slot) * 31 + (m.spot_minute - m.slot * 30) as minute_key,
             (m.unit_seq * 8388608 + (m.slot - b.first_slot) * 31 + (m.spot_minute - m.slot * 30)) * 1048576
@@ -259,7 +260,7 @@ minutes_with_prev as (
             and m.spot_minute >= f.lo_m
             and m.spot_minute <= f.hi_m
     ) as with_fpn
-    window unit_order as ({{ acc_unit_partition('unit_key') }} order by order_key)
+    window unit_order as ({{ acc_unit_partition('unit_seq') }} order by order_key)
 
 ),
 
