@@ -30,9 +30,7 @@ def bq_built(bq_emulator, tmp_path_factory: pytest.TempPathFactory):
     raw, analytics = f"raw_acc_{suffix}", f"analytics_acc_{suffix}"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BIGQUERY_EMULATOR_HOST", bq_emulator.host)
-        writer = BigQueryWriter(
-            project=bq_emulator.project, dataset=raw, location="US", work_dir=tmp / "bq-work"
-        )
+        writer = BigQueryWriter(project=bq_emulator.project, dataset=raw, location="US", work_dir=tmp / "bq-work")
         load_legacy(writer, tmp / "work")
     env = {**bq_emulator.env, "GBPOWER_RAW_SCHEMA": raw, "GBPOWER_BQ_DATASET": analytics}
     dbt(["run", "-s", "+fct_bm_unit_cashflows"], Path(tmp / "unused.duckdb"), tmp, target="bigquery_emulator", env=env)
@@ -56,7 +54,8 @@ def test_same_volumes_as_the_independent_integral(bq_built) -> None:
     expected = expected_period27_volumes()
     for key, volume in expected.items():
         assert ours.get(key, 0.0) == pytest.approx(volume, abs=2e-5), key
-    every = _rows(client, f"select count(distinct concat(bm_unit, '/', cast(acceptance_number as string))) from `{ds}.boalf_complete`")
+    distinct = "count(distinct concat(bm_unit, '/', cast(acceptance_number as string)))"
+    every = _rows(client, f"select {distinct} from `{ds}.boalf_complete`")
     assert every == [(81,)]
 
 
@@ -73,7 +72,8 @@ def test_hand_worked_unit_and_rollup(bq_built) -> None:
     ]
     fct = _rows(
         client,
-        f"select net_cashflow_gbp from `{ds}.fct_bm_unit_cashflows` where bm_unit = 'T_BRBEO-1' and settlement_period = 27",
+        f"select net_cashflow_gbp from `{ds}.fct_bm_unit_cashflows` "
+        "where bm_unit = 'T_BRBEO-1' and settlement_period = 27",
     )
     assert fct == [(pytest.approx(6305.37, abs=1e-2),)]
 
