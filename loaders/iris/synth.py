@@ -16,8 +16,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from loaders.settlement import settlement_of
+
 SAMPLES = Path(__file__).with_name("sample_records.json")
-T0 = datetime(2026, 1, 5, tzinfo=UTC)  # winter: settlement periods follow UTC directly
 FUELS = (
     *("BIOMASS", "CCGT", "COAL", "INTELEC", "INTEW", "INTFR", "INTGRNL", "INTIFA2", "INTIRL", "INTNED"),
     *("INTNEM", "INTNSL", "INTVKL", "NPSHYD", "NUCLEAR", "OCGT", "OIL", "OTHER", "PS", "WIND"),
@@ -44,32 +45,41 @@ def _z(ts: datetime) -> str:
 
 
 def _sp(ts: datetime) -> tuple[str, int]:
-    """(settlementDate, settlementPeriod) for a UTC time in winter (GMT = UTC)."""
-    return ts.date().isoformat(), ts.hour * 2 + ts.minute // 30 + 1
+    """(settlementDate, settlementPeriod) of a UTC instant, through Europe/London."""
+    day, period = settlement_of(ts)
+    return day.isoformat(), period
 
 
-def make_record(dataset: str, seq: int) -> dict[str, Any]:
+@cache
+def default_t0() -> datetime:
+    """Two days before today (UTC midnight): recent enough for the unified models' lookback."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=2)
+
+
+def make_record(dataset: str, seq: int, t0: datetime | None = None) -> dict[str, Any]:
     """The ``seq``-th synthetic record of ``dataset`` (unique on the dataset's natural key)."""
+    t0 = t0 or default_t0()
     s = samples()
     units = s["_bm_units"]
     rec = copy.deepcopy(s[dataset][seq % len(s[dataset])])
     if dataset == "FREQ":
-        rec["measurementTime"] = _z(T0 + timedelta(seconds=15 * seq))
+        rec["measurementTime"] = _z(t0 + timedelta(seconds=15 * seq))
         rec["frequency"] = round(49.9 + (seq % 200) / 1000, 3)
     elif dataset == "FUELINST":
-        start = T0 + timedelta(minutes=5 * (seq // len(FUELS)))
+        start = t0 + timedelta(minutes=5 * (seq // len(FUELS)))
         rec.update(fuelType=FUELS[seq % len(FUELS)], startTime=_z(start), publishTime=_z(start + timedelta(minutes=5)))
         rec["settlementDate"], rec["settlementPeriod"] = _sp(start)
         rec["generation"] = 100 + seq % 9000
     elif dataset == "BOD":
         pair = 1 if seq % 2 == 0 else -1
         unit = units[(seq // 2) % len(units)]
-        start = T0 + timedelta(minutes=30 * (seq // (2 * len(units))))
+        start = t0 + timedelta(minutes=30 * (seq // (2 * len(units))))
         rec.update(pairId=pair, nationalGridBmUnit=unit, bmUnit=unit, timeFrom=_z(start))
         rec["timeTo"] = _z(start + timedelta(minutes=30))
         rec["settlementDate"], rec["settlementPeriod"] = _sp(start)
     elif dataset == "BOALF":
-        start = T0 + timedelta(minutes=30 * (seq // 50))
+        start = t0 + timedelta(minutes=30 * (seq // 50))
         unit = units[seq % len(units)]
         rec.update(acceptanceNumber=100000 + seq, nationalGridBmUnit=unit, bmUnit="T_" + unit)
         rec.update(timeFrom=_z(start), timeTo=_z(start + timedelta(minutes=30)))
@@ -78,13 +88,13 @@ def make_record(dataset: str, seq: int) -> dict[str, Any]:
         rec["settlementPeriodTo"] = rec["settlementPeriodFrom"]
     elif dataset == "MELS":
         unit = units[seq % len(units)]
-        start = T0 + timedelta(minutes=30 * (seq // len(units)))
+        start = t0 + timedelta(minutes=30 * (seq // len(units)))
         rec.update(nationalGridBmUnit=unit, bmUnit="T_" + unit, timeFrom=_z(start))
         rec.update(timeTo=_z(start + timedelta(minutes=30)), notificationSequence=235873031 + seq)
         rec["notificationTime"] = _z(start - timedelta(hours=1))
         rec["settlementDate"], rec["settlementPeriod"] = _sp(start)
     elif dataset == "DISEBSP":
-        start = T0 + timedelta(minutes=30 * seq)
+        start = t0 + timedelta(minutes=30 * seq)
         rec["startTime"] = _z(start)
         rec["settlementDate"], rec["settlementPeriod"] = _sp(start)
         rec["createdDateTime"] = _z(start + timedelta(minutes=44))
@@ -104,8 +114,11 @@ class SynthMessage:
         return json.dumps(self.records, separators=(",", ":")).encode("utf-8")
 
 
-def messages(n: int, mix: tuple[tuple[str, float, int], ...] = REALISTIC_MIX, start: int = 0) -> Iterator[SynthMessage]:
+def messages(
+    n: int, mix: tuple[tuple[str, float, int], ...] = REALISTIC_MIX, start: int = 0, t0: datetime | None = None
+) -> Iterator[SynthMessage]:
     """``n`` messages in a deterministic interleaving following ``mix``; ``start`` skips the first."""
+    t0 = t0 or default_t0()
     seqs = {name: 0 for name, _, _ in mix}
     credit = {name: 0.0 for name, _, _ in mix}
     for i in range(start + n):
@@ -113,10 +126,10 @@ def messages(n: int, mix: tuple[tuple[str, float, int], ...] = REALISTIC_MIX, st
             credit[name] += share
         name, _share, size = max(mix, key=lambda m: credit[m[0]])
         credit[name] -= 1.0
-        recs = [make_record(name, seqs[name] + j) for j in range(size)] if i >= start else []
+        recs = [make_record(name, seqs[name] + j, t0) for j in range(size)] if i >= start else []
         seqs[name] += size
         if i >= start:
-            stamp = (T0 + timedelta(minutes=i)).strftime("%Y%m%d%H%M")
+            stamp = (t0 + timedelta(minutes=i)).strftime("%Y%m%d%H%M")
             yield SynthMessage(name, f"{name}_{stamp}_{i:07d}.json", recs)
 
 
