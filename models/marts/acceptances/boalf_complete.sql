@@ -142,54 +142,34 @@ segment_ranges as (
 
 ),
 
--- q_k at each whole minute the acceptance covers
-spot_levels as (
+-- each segment's minutes cut at period boundaries (a boundary minute belongs to both periods)
+segment_slots as (
 
     select
         acc_id,
         unit_seq,
         acceptance_seq,
-        spot_minute,
-        case
-            when tt_m > tf_m
-                then level_from + (level_to - level_from) * (spot_minute - tf_m) / (tt_m - tf_m)
-            else level_to
-        end as level
+        tf_m,
+        tt_m,
+        level_from,
+        level_to,
+        slot,
+        cast(greatest(lo_m, slot * 30) as {{ int }}) as s_lo,
+        cast(least(hi_m, slot * 30 + 30) as {{ int }}) as s_hi
     from (
-        {{ acc_select_range('segment_ranges', ['acc_id', 'unit_seq', 'acceptance_seq', 'tf_m', 'tt_m', 'level_from', 'level_to'],
-                            'lo_m', 'hi_m', 'spot_minute') }}
+        {{ acc_select_range('segment_ranges',
+            ['acc_id', 'unit_seq', 'acceptance_seq', 'tf_m', 'tt_m', 'level_from', 'level_to', 'lo_m', 'hi_m'],
+            'case when mod(cast(lo_m as ' ~ int ~ '), 30) = 0 then lo_m / 30 - 1 else floor(lo_m / 30) end',
+            'floor(hi_m / 30)', 'slot') }}
     ) as expanded
-
-),
-
-boundary_sides as (
-
-    select 0 as side
-    union all
-    select 1 as side
-
-),
-
-acceptance_minutes as (
-
-    select
-        l.acc_id,
-        l.unit_seq,
-        l.acceptance_seq,
-        cast(floor(l.spot_minute / 30) as {{ int }}) - s.side as slot,
-        l.spot_minute,
-        case when mod(l.spot_minute, 30) = 0 then 0.5 else 1.0 end as weight,
-        l.level
-    from spot_levels as l
-    cross join boundary_sides as s
-    where s.side = 0 or mod(l.spot_minute, 30) = 0
+    where lo_m <= hi_m
+        and greatest(lo_m, slot * 30) <= least(hi_m, slot * 30 + 30)
 
 ),
 
 pn as (
 
     select
-        u.unit_key,
         n.unit_seq,
         c.slot,
         {{ acc_epoch_minutes('p.time_from') }} as tf_m,
@@ -215,14 +195,100 @@ pn as (
 -- the whole minutes of its period each PN segment supplies (disjoint within a unit-period)
 pn_ranges as (
 
+    select *
+    from (
+        select
+            unit_seq,
+            slot,
+            tf_m,
+            tt_m,
+            level_from,
+            level_to,
+            cast(greatest(ceil(tf_m), slot * 30) as {{ int }}) as lo_m,
+            cast(least(
+                slot * 30 + 30,
+                case when next_tf_m is null then floor(tt_m) else least(floor(tt_m), ceil(next_tf_m) - 1) end
+            ) as {{ int }}) as hi_m
+        from pn
+    ) as r
+    where lo_m <= hi_m
+
+),
+
+-- FPN over every minute of every unit-period an acceptance touches: the PN ranges plus the gaps
+-- between them (and whole periods without PN) with no FPN, so no acceptance minute is lost
+fpn_ranges as (
+
+    select unit_seq, slot, lo_m, hi_m, tf_m, tt_m, level_from, level_to
+    from pn_ranges
+
+    union all
+
+    select unit_seq, slot, gap_lo as lo_m, gap_hi as hi_m,
+        cast(null as {{ gbp_type('number') }}) as tf_m, cast(null as {{ gbp_type('number') }}) as tt_m,
+        cast(null as {{ gbp_type('number') }}) as level_from, cast(null as {{ gbp_type('number') }}) as level_to
+    from (
+        select
+            unit_seq,
+            slot,
+            coalesce(lag(hi_m) over (partition by unit_seq, slot order by lo_m) + 1, slot * 30) as gap_lo,
+            lo_m - 1 as gap_hi
+        from pn_ranges
+        union all
+        select
+            unit_seq,
+            slot,
+            hi_m + 1 as gap_lo,
+            slot * 30 + 30 as gap_hi
+        from (
+            select unit_seq, slot, hi_m, lead(lo_m) over (partition by unit_seq, slot order by lo_m) as next_lo
+            from pn_ranges
+        ) as last_ranges
+        where next_lo is null
+    ) as gaps
+    where gap_lo <= gap_hi
+
+    union all
+
+    select n.unit_seq, u.slot, u.slot * 30 as lo_m, u.slot * 30 + 30 as hi_m,
+        cast(null as {{ gbp_type('number') }}) as tf_m, cast(null as {{ gbp_type('number') }}) as tt_m,
+        cast(null as {{ gbp_type('number') }}) as level_from, cast(null as {{ gbp_type('number') }}) as level_to
+    from unit_slots as u
+    inner join unit_numbers as n
+        on u.unit_key = n.unit_key
+    left join (select distinct unit_seq, slot from pn_ranges) as has_pn
+        on n.unit_seq = has_pn.unit_seq
+        and u.slot = has_pn.slot
+    where has_pn.unit_seq is null
+
+),
+
+-- pieces of a segment within one period over which both q_k and FPN are linear
+pieces as (
+
     select
-        *,
-        cast(greatest(ceil(tf_m), slot * 30) as {{ int }}) as lo_m,
-        cast(least(
-            slot * 30 + 30,
-            case when next_tf_m is null then floor(tt_m) else least(floor(tt_m), ceil(next_tf_m) - 1) end
-        ) as {{ int }}) as hi_m
-    from pn
+        s.acc_id,
+        s.unit_seq,
+        s.acceptance_seq,
+        s.slot,
+        s.tf_m,
+        s.tt_m,
+        s.level_from,
+        s.level_to,
+        f.tf_m as fpn_tf_m,
+        f.tt_m as fpn_tt_m,
+        f.level_from as fpn_from,
+        f.level_to as fpn_to,
+        greatest(s.s_lo, f.lo_m) as p_lo,
+        least(s.s_hi, f.hi_m) as p_hi,
+        b.first_slot
+    from segment_slots as s
+    cross join (select min(slot) as first_slot from unit_slots) as b
+    inner join fpn_ranges as f
+        on s.unit_seq = f.unit_seq
+        and s.slot = f.slot
+        and f.lo_m <= s.s_hi
+        and f.hi_m >= s.s_lo
 
 ),
 
@@ -237,28 +303,31 @@ minutes_with_prev as (
         end as prev_level
     from (
         select
-            m.acc_id,
-            m.unit_seq,
+            acc_id,
+            unit_seq,
             -- integer keys: (unit, period, minute within it) and that plus the acceptance order
-            m.unit_seq * 8388608 + (m.slot - b.first_slot) * 31 + (m.spot_minute - m.slot * 30) as minute_key,
-            (m.unit_seq * 8388608 + (m.slot - b.first_slot) * 31 + (m.spot_minute - m.slot * 30)) * 1048576
-                + m.acceptance_seq as order_key,
-            m.slot,
-            m.spot_minute,
-            m.weight,
-            m.level,
+            unit_seq * 8388608 + (slot - first_slot) * 31 + (spot_minute - slot * 30) as minute_key,
+            (unit_seq * 8388608 + (slot - first_slot) * 31 + (spot_minute - slot * 30)) * 1048576
+                + acceptance_seq as order_key,
+            slot,
+            spot_minute,
+            case when spot_minute = slot * 30 or spot_minute = slot * 30 + 30 then 0.5 else 1.0 end as weight,
             case
-                when f.tt_m > f.tf_m
-                    then f.level_from + (f.level_to - f.level_from) * (m.spot_minute - f.tf_m) / (f.tt_m - f.tf_m)
-                else f.level_to
+                when tt_m > tf_m
+                    then level_from + (level_to - level_from) * (spot_minute - tf_m) / (tt_m - tf_m)
+                else level_to
+            end as level,
+            case
+                when fpn_tt_m > fpn_tf_m
+                    then fpn_from + (fpn_to - fpn_from) * (spot_minute - fpn_tf_m) / (fpn_tt_m - fpn_tf_m)
+                else fpn_to
             end as fpn
-        from acceptance_minutes as m
-        cross join (select min(slot) as first_slot from unit_slots) as b
-        left join pn_ranges as f
-            on m.unit_seq = f.unit_seq
-            and m.slot = f.slot
-            and m.spot_minute >= f.lo_m
-            and m.spot_minute <= f.hi_m
+        from (
+            {{ acc_select_range('pieces',
+                ['acc_id', 'unit_seq', 'acceptance_seq', 'slot', 'tf_m', 'tt_m', 'level_from', 'level_to',
+                 'fpn_tf_m', 'fpn_tt_m', 'fpn_from', 'fpn_to', 'first_slot'],
+                'p_lo', 'p_hi', 'spot_minute') }}
+        ) as expanded
     ) as with_fpn
     window unit_order as ({{ acc_unit_partition('unit_seq') }} order by order_key)
 
