@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -126,25 +127,39 @@ class DirectoryDrain:
         self.latencies: list[float] = []
 
     def run(self) -> int:
-        """Drain (and with ``watch``, keep draining). 0 = success, 1 = a batch could not be committed."""
+        """Drain (and with ``watch``, keep draining). 0 = success, 1 = a batch could not be committed.
+
+        Pipelined: batch N is committed on a helper thread while batch N+1 is read and validated;
+        batch N's files are moved only once its commit has returned."""
         if not self.root.is_dir():
             log.error("IRIS directory %s does not exist", self.root)
             return 2
         failed = False
-        while not self.stop.is_set():
-            files = pending_files(self.root, self.opt.min_age_s)
-            for chunk in _chunks(files, self.opt):
-                if self.stop.is_set():
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="iris-commit") as committer:
+            while not self.stop.is_set():
+                files = pending_files(self.root, self.opt.min_age_s)
+                in_flight: tuple[PreparedBatch, Future[CommitResult | None]] | None = None
+                for chunk in _chunks(files, self.opt):
+                    if self.stop.is_set() or failed:
+                        break
+                    if self.opt.max_batches is not None and self.stats.batches >= self.opt.max_batches:
+                        break
+                    batch = self._prepare(chunk)
+                    if in_flight is not None:
+                        failed = not self._finish(*in_flight)
+                        in_flight = None
+                    if batch is None:
+                        failed = True
+                    elif failed:
+                        batch.cleanup()
+                    else:
+                        in_flight = (batch, committer.submit(self._commit, batch))
+                if in_flight is not None:
+                    failed = not self._finish(*in_flight) or failed
+                if not self.opt.watch:
                     break
-                if not self.load_files(chunk):
-                    failed = True
-                    break
-                if self.opt.max_batches is not None and self.stats.batches >= self.opt.max_batches:
-                    return 0
-            if not self.opt.watch or (failed and not self.opt.watch):
-                break
-            failed = False
-            self.stop.wait(self.opt.poll_s)
+                failed = False
+                self.stop.wait(self.opt.poll_s)
         log.info(
             "IRIS directory %s: %d batches, %d files, %d records (%d new rows), %d quarantined",
             self.root,
@@ -157,6 +172,15 @@ class DirectoryDrain:
         return 1 if failed else 0
 
     def load_files(self, paths: list[Path]) -> bool:
+        """Load one batch of files synchronously (prepare, commit, settle)."""
+        batch = self._prepare(paths)
+        if batch is None:
+            return False
+        done: Future[CommitResult | None] = Future()
+        done.set_result(self._commit(batch))
+        return self._finish(batch, done)
+
+    def _prepare(self, paths: list[Path]) -> PreparedBatch | None:
         items: list[Incoming] = []
         for p in paths:
             try:
@@ -165,20 +189,21 @@ class DirectoryDrain:
                 continue
             subject = None if p.parent == self.root else p.parent.name
             items.append(Incoming(message_id=p.name, subject=subject, body=body, handle=p))
-        if not items:
-            return True
         try:
-            batch = prepare_batch(items, work_root=self.opt.work_root, quarantine=self.row_quarantine)
+            return prepare_batch(items, work_root=self.opt.work_root, quarantine=self.row_quarantine)
         except TransientBatchError as exc:
             log.error("%d file(s) not loaded this time (left in place): %s", len(items), exc)
-            return False
+            return None
+
+    def _finish(self, batch: PreparedBatch, commit: Future[CommitResult | None]) -> bool:
+        """Wait for the batch's commit; then move its files. False if it was not committed."""
         try:
-            result = self._commit(batch) if batch.good else None
+            result = commit.result()
             if batch.good and result is None:
                 return False
             self._settle(batch)
             self.stats.batches += 1
-            self.stats.files += len(items)
+            self.stats.files += len(batch.good) + len(batch.poison)
             self.stats.records += sum(batch.records.values())
             self.stats.poison += len(batch.poison)
             if result is not None:
@@ -191,6 +216,8 @@ class DirectoryDrain:
             batch.cleanup()
 
     def _commit(self, batch: PreparedBatch) -> CommitResult | None:
+        if not batch.good:
+            return None
         deadline = time.monotonic() + self.opt.retry_budget_s
         delay = 0.5
         while True:

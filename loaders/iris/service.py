@@ -84,6 +84,7 @@ class IrisService:
         self.quarantine_root = self.opt.quarantine_root or config.quarantine_dir() / "iris"
         self.row_quarantine = Quarantine(self.quarantine_root.parent)
         self.batches = 0
+        self.commit_latencies: list[float] = []  # seconds per committed batch (benchmarks)
 
     def request_stop(self, reason: str = "stop requested") -> None:
         if not self.stop.is_set():
@@ -168,6 +169,7 @@ class IrisService:
                     len(batch.good),
                 )
                 return False
+            self.commit_latencies.append(result.latency_s)
             for item in batch.good:
                 self._settle(receiver.complete_message, item, "complete")
             self.heartbeat.commit(result.committed_utc, len(batch.messages), batch.records)

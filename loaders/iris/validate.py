@@ -20,6 +20,11 @@ from loaders.quarantine import Quarantine
 from loaders.registry import Dataset
 from loaders.warehouse.base import TableBatch
 
+try:
+    import orjson
+except ImportError:  # pragma: no cover - declared dependency; the standard library is the fallback
+    orjson = None  # type: ignore[assignment]
+
 log = logging.getLogger(__name__)
 
 PARSE_CHUNK_RECORDS = 25_000  # records per parse call (bounds the parser's memory)
@@ -87,17 +92,26 @@ def _chunks(group: list[Decoded]) -> list[list[Decoded]]:
     return chunks
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_std_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _dumps(record: dict) -> bytes:
+    if orjson is not None:
+        try:
+            return orjson.dumps(record)
+        except TypeError:  # e.g. an integer beyond 64 bits: the standard library copes
+            pass
+    return _std_dumps(record).encode("utf-8")
 
 
 def _write_ndjson(ctx: _Ctx, dataset: Dataset, chunk: list[Decoded]) -> Path:
     with ctx.lock:
         n = next(ctx.counter)
     path = ctx.workdir / f"{dataset.name}_{n:04d}.ndjson"
-    with path.open("w", encoding="utf-8") as fh:
+    with path.open("wb") as fh:
         for d in chunk:
             mid = d.message_id
-            fh.writelines(_dumps({**rec, "_message_id": mid}) + "\n" for rec in d.records)
+            fh.writelines(_dumps({**rec, "_message_id": mid}) + b"\n" for rec in d.records)
     return path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 
@@ -154,8 +155,6 @@ def test_settings_errors_name_the_problem_never_the_secret(tmp_path):
 def test_secret_is_redacted_from_logs_and_tracebacks(caplog):
     stream_logger = logging.getLogger("test_iris_redaction")
     handler = logging.StreamHandler()
-    import io
-
     buf = io.StringIO()
     handler.setStream(buf)
     stream_logger.addHandler(handler)
@@ -173,3 +172,13 @@ def test_secret_is_redacted_from_logs_and_tracebacks(caplog):
     assert "auth failed with ***" in out
     assert "client_secret=***" in out  # the traceback text is kept, the value is not
     assert SECRET not in out
+
+
+def test_json_the_fast_parser_refuses_still_decodes():
+    """orjson rejects NaN and integers beyond 64 bits; the standard library fallback accepts them."""
+    recs = decode_records(b'[{"frequency": NaN, "big": 123456789012345678901234567890}]')
+    assert recs[0]["big"] == 123456789012345678901234567890
+    assert recs[0]["frequency"] != recs[0]["frequency"]  # NaN
+    from loaders.iris.validate import _dumps
+
+    assert json.loads(_dumps({"big": 2**70})) == {"big": 2**70}
