@@ -579,6 +579,8 @@ pair_bounds as (
         slot,
         pair_id,
         min(lower_edge) as min_lower,
+        max(lower_edge) as max_lower,
+        min(upper_edge) as min_upper,
         max(upper_edge) as max_upper
     from pair_edges
     group by unit_key, slot, pair_id
@@ -591,7 +593,11 @@ candidates as (
         a.acc_id,
         a.unit_key,
         a.slot,
-        b.pair_id
+        b.pair_id,
+        -- the band holds both q_k and q_{k-1} at every minute: the whole move is in this pair
+        b.max_lower <= a.min_d and b.min_upper >= a.max_d as holds_range,
+        a.up_mwh,
+        a.down_mwh
     from acceptance_periods as a
     inner join pair_bounds as b
         on a.unit_key = b.unit_key
@@ -599,6 +605,15 @@ candidates as (
     where b.max_upper > b.min_lower
         and b.min_lower < a.max_d
         and b.max_upper > a.min_d
+
+),
+
+-- acceptance-periods whose move lies inside one band need no per-minute work
+held_periods as (
+
+    select *
+    from candidates
+    where holds_range
 
 ),
 
@@ -620,6 +635,10 @@ candidate_edges as (
         on c.unit_key = e.unit_key
         and c.slot = e.slot
         and c.pair_id = e.pair_id
+    left join held_periods as h
+        on c.acc_id = h.acc_id
+        and c.slot = h.slot
+    where h.acc_id is null
 
 ),
 
@@ -663,6 +682,16 @@ pair_volumes as (
                 as bid_volume_mwh
         from pair_minutes
         group by acc_id, slot, pair_id
+
+        union all
+
+        select
+            acc_id,
+            slot,
+            pair_id,
+            up_mwh as offer_volume_mwh,
+            down_mwh as bid_volume_mwh
+        from held_periods
     ) as v
     inner join ordered_acceptances as o
         on v.acc_id = o.acc_id
