@@ -182,3 +182,20 @@ def test_json_the_fast_parser_refuses_still_decodes():
     from loaders.iris.validate import _dumps
 
     assert json.loads(_dumps({"big": 2**70})) == {"big": 2**70}
+
+
+def test_cli_without_settings_exits_2_naming_what_is_missing(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IRIS_")}
+    env.update(
+        IRIS_CLIENT_SECRET=SECRET, GBPOWER_DUCKDB=str(tmp_path / "w.duckdb"), GBPOWER_WORK_DIR=str(tmp_path / "work")
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "loaders.cli", "iris"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 2
+    assert "missing ClientId (env IRIS_CLIENT_ID), QueueName (env IRIS_QUEUE_NAME)" in r.stderr
+    assert SECRET not in r.stderr + r.stdout
