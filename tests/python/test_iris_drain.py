@@ -104,6 +104,14 @@ def test_drain_loads_moves_and_quarantines(tmp_path, duckdb_path):
     assert _q(duckdb_path, "SELECT count(*) FROM raw.bmrs_mels_iris WHERE _message_id = 'MELS_badtype.json'")[0][0] == 0
     hb = json.loads((tmp_path / "state" / "iris_heartbeat.json").read_text())
     assert hb["records"] == sum(expected.values()) and hb["mode"] == "from-dir"
+    # the contract with `gbpower health`: it reads this file and finds a fresh commit
+    from datetime import UTC, datetime
+
+    from loaders.health.file_checks import Status, iris_check
+
+    check = iris_check(tmp_path / "state" / "iris_heartbeat.json", datetime.now(UTC))
+    assert check.status == Status.OK, check.message
+    assert check.details["records"] == sum(expected.values())
     assert "batch iris-" in r.stderr and "commit=" in r.stderr  # one line per batch
 
     # a second run finds nothing to do; re-dropping an already-loaded file duplicates nothing
