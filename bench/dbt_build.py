@@ -9,7 +9,7 @@ Metrics (seconds, wall clock of the whole `gbpower dbt build` process, start-up 
 - ``dbt_full_build_s``: first build (every model, seed and test of the core models: staging,
   calendar, unified, prices, grid, reference) over days 1-7.
 - ``dbt_incremental_build_s``: the next build after day 8 is loaded (incremental unified models
-  re-process only the lookback window; `as_of_date` pins "today" to day 8).
+  re-process only the lookback window — 4 of the 8 days here; `as_of_date` pins "today" to day 8).
 - ``dbt_scan_floor_s``: DuckDB (2 threads) `count(*) … group by settlement date` over every raw
   table the build reads — the cost of just reading the data once.
 Targets: full <= 90 s, incremental <= 20 s on 2 cores.
@@ -116,7 +116,9 @@ def run(results: dict, workdir: Path) -> None:
     for f in (db, db.with_suffix(".duckdb.wal")):
         f.unlink(missing_ok=True)
     land(db, store, workdir, DAYS[0], DAYS[6], [*DATASETS, "BMUNITS"])
-    results["dbt_full_build_s"] = round(dbt_build(db, workdir, as_of=DAYS[6]), 2)
+    # "today" is day 8 for both builds: vars stay the same between runs, as they do under cron, so
+    # the second build reuses dbt's partial parse like production does
+    results["dbt_full_build_s"] = round(dbt_build(db, workdir, as_of=DAYS[7]), 2)
     results["dbt_scan_floor_s"] = round(scan_floor(db), 3)
     land(db, store, workdir, DAYS[7], DAYS[7], DATASETS)
     results["dbt_incremental_build_s"] = round(dbt_build(db, workdir, as_of=DAYS[7]), 2)

@@ -8,10 +8,12 @@
                   day, or period 0/51).
     Days not yet complete are not flagged as missing: today (UTC) and later, and any period that
     ended less than `publication_delay_minutes` ago (the dataset's publication delay).
+    `ignore_first_day=true` skips missing periods on the model's earliest date: datasets fetched by
+    publish time start mid-day (the first window also holds the previous day's last period).
     `where_clause` restricts the model rows checked. -#}
 {% test settlement_period_completeness(model, date_column='settlement_date', period_column='settlement_period',
                                        publication_delay_minutes=60, check_missing_days=false,
-                                       where_clause=none) %}
+                                       ignore_first_day=false, where_clause=none) %}
 
 with observed as (
 
@@ -62,6 +64,9 @@ missing as (
         and expected.settlement_period = observed.settlement_period
     where observed.settlement_period is null
         and expected.settlement_date < {{ current_utc_date() }}
+        {%- if ignore_first_day %}
+        and expected.settlement_date > (select min(settlement_date) from observed)
+        {%- endif %}
         and expected.end_time_utc <= {{ add_minutes(current_utc_timestamp(), -1 * (publication_delay_minutes | int)) }}
 
 ),
