@@ -88,3 +88,35 @@ def test_unit_tests_pass_on_the_emulator(bq_built) -> None:
         env=env,
     )
     assert "PASS=13" in out
+
+
+def test_reconciliation_and_revenue_marts_build_on_the_emulator(bq_built) -> None:
+    client, ds, env, tmp = bq_built
+    unused = Path(tmp / "unused.duckdb")
+    dbt(["seed", "-s", "vlp_units"], unused, tmp, target="bigquery_emulator", env=env)
+    dbt(
+        [
+            "run",
+            "-s",
+            "+rpt_cashflow_reconciliation",
+            "+mart_vlp_revenue_daily",
+            "+mart_arbitrage_daily",
+            "--exclude",
+            "+fct_bm_unit_cashflows",
+        ],
+        unused,
+        tmp,
+        target="bigquery_emulator",
+        env=env,
+    )
+    revenue = _rows(
+        client,
+        f"select net_cashflow_gbp, avg_bid_price_gbp_per_mwh from `{ds}.mart_bm_revenue_daily` "
+        "where bm_unit = 'T_BRBEO-1'",
+    )
+    assert revenue == [(pytest.approx(6305.37, abs=1e-2), pytest.approx(-94.11))]
+    vlp = _rows(client, f"select bm_unit, net_cashflow_gbp from `{ds}.mart_vlp_revenue_daily` order by bm_unit")
+    assert vlp == [("2__FBPGM001", 0.0), ("2__FBPGM002", 0.0)]
+    # no BOAV/EBOCF and no system prices were loaded: both reports are empty, not wrong
+    assert _rows(client, f"select count(*) from `{ds}.rpt_cashflow_reconciliation`") == [(0,)]
+    assert _rows(client, f"select count(*) from `{ds}.mart_arbitrage_daily`") == [(0,)]

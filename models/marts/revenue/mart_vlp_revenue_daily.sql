@@ -11,15 +11,17 @@ with units as (
 
 ),
 
+-- the reference list keyed by either of a unit's ids (equality joins only: BigQuery needs them)
 reference as (
 
-    select
-        elexon_bm_unit,
-        national_grid_bm_unit,
-        bm_unit_name,
-        lead_party_name,
-        generation_capacity
+    select elexon_bm_unit as unit_id, bm_unit_name, lead_party_name, generation_capacity
     from {{ ref('stg_bmrs__bmunits') }}
+    where elexon_bm_unit is not null
+    union all
+    select national_grid_bm_unit as unit_id, bm_unit_name, lead_party_name, generation_capacity
+    from {{ ref('stg_bmrs__bmunits') }}
+    where national_grid_bm_unit is not null
+        and national_grid_bm_unit <> coalesce(elexon_bm_unit, '')
 
 ),
 
@@ -33,8 +35,7 @@ listed as (
         u.technology
     from units as u
     left join reference as r
-        on u.bm_unit = r.elexon_bm_unit
-        or u.bm_unit = r.national_grid_bm_unit
+        on u.bm_unit = r.unit_id
     group by u.bm_unit, u.unit_name, u.lead_party, u.capacity_mw, u.technology
 
 ),
@@ -43,6 +44,17 @@ revenue as (
 
     select * from {{ ref('mart_bm_revenue_daily') }}
     where {{ acceptance_window('settlement_date') }}
+
+),
+
+-- revenue keyed by either of the unit's ids
+revenue_by_id as (
+
+    select bm_unit as unit_id, * from revenue
+    union all
+    select national_grid_bm_unit as unit_id, * from revenue
+    where national_grid_bm_unit is not null
+        and national_grid_bm_unit <> bm_unit
 
 ),
 
@@ -81,6 +93,6 @@ select
     coalesce(r.periods_active, 0) as periods_active,
     coalesce(r.net_cashflow_gbp, 0) / nullif(k.capacity_mw, 0) as net_revenue_gbp_per_mw_day
 from unit_days as k
-left join revenue as r
+left join revenue_by_id as r
     on k.settlement_date = r.settlement_date
-    and (k.bm_unit = r.bm_unit or k.bm_unit = r.national_grid_bm_unit)
+    and k.bm_unit = r.unit_id
