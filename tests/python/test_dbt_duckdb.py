@@ -243,3 +243,35 @@ def test_docs_site_and_full_coverage_from_the_warehouse_catalog(built: Path, tmp
     cov = coverage(manifest, catalog, CORE_PATHS)
     assert cov.total > 1000
     assert cov.missing == []
+
+
+def _freshness(db: Path, tmp_path: Path, sources: list[str]) -> dict[str, str]:
+    import json
+
+    run = run_dbt(["source", "freshness", "-s", *[f"source:raw.{s}" for s in sources]], tmp_path / "fr", duckdb_path=db)
+    doc = json.loads((tmp_path / "fr" / "target" / "sources.json").read_text())
+    assert run.output  # dbt ran
+    return {r["unique_id"].split(".")[-1]: r["status"] for r in doc["results"]}
+
+
+def test_source_freshness_rules(built: Path, tmp_path: Path) -> None:
+    """API tables: warn after 1 day, error after 3; IRIS: warn after 30 min, error after 2 h (on _ingested_at)."""
+    copy = (
+        "insert into raw.bmrs_disebsp_iris select * replace ('iris' as _source, 'm' as _message_id, "
+        "{ts} as _ingested_at) from raw.bmrs_disebsp limit 1"
+    )
+    fresh = _mutated(built, tmp_path, copy.format(ts="timezone('UTC', now()) - interval 45 minute"))
+    assert _freshness(fresh, tmp_path, ["bmrs_disebsp", "bmrs_disebsp_iris"]) == {
+        "bmrs_disebsp": "pass",
+        "bmrs_disebsp_iris": "warn",
+    }
+    stale = _mutated(
+        built,
+        tmp_path,
+        copy.format(ts="timezone('UTC', now()) - interval 3 hour"),
+        "update raw.bmrs_fuelhh set _ingested_at = timezone('UTC', now()) - interval 2 day",
+    )
+    assert _freshness(stale, tmp_path, ["bmrs_disebsp_iris", "bmrs_fuelhh"]) == {
+        "bmrs_disebsp_iris": "error",
+        "bmrs_fuelhh": "warn",
+    }
