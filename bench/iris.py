@@ -4,7 +4,9 @@
    (``DirectoryDrain``: read, decode, validate, one DuckDB transaction per 2,000 files, move to
    processed/) from a directory of IRIS client files with a realistic mix of FREQ, FUELINST, BOD,
    BOALF, MELS and DISEBSP messages built from real Elexon records (``loaders/iris/synth.py``).
-   Target: >= 50,000 records/s into DuckDB on 2 cores.
+   Target: >= 50,000 records/s into DuckDB on 2 cores. Also ``iris_records_per_cpu_s`` (records
+   per CPU-second of this process, all threads): on a shared machine the wall-clock figure depends
+   on what else runs; twice the per-CPU-second figure bounds what two idle cores can do.
 2. ``iris_commit_latency_p95_s``: p95 of the batch commit time of the Service Bus consumer
    (``IrisService``, real DuckDB file already holding the throughput run's data) fed 200
    messages/minute through the fake receiver (the Azure boundary). Target: < 2 s.
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import statistics
 import threading
@@ -30,7 +33,7 @@ log = logging.getLogger(__name__)
 
 FILES = 6000
 RATE_PER_MIN = 200
-LATENCY_RUN_S = 90.0
+LATENCY_RUN_S = float(os.environ.get("GBPOWER_BENCH_IRIS_LATENCY_S", "90"))
 
 
 def _p95(values: list[float]) -> float:
@@ -57,14 +60,19 @@ def run(results: dict, workdir: Path) -> None:
         DrainOptions(min_age_s=0, work_root=work / "scratch"),
         heartbeat=Heartbeat(work / "hb.json", mode="bench"),
     )
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     rc = drain.run()
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0  # all threads of this process (DuckDB's included)
     if rc != 0 or drain.stats.inserted != records:
         raise RuntimeError(f"IRIS drain bench: rc={rc}, {drain.stats.inserted} of {records} records landed")
     results["iris_records_per_s"] = round(records / wall, 1)
     results["iris_drain_files_per_s"] = round(FILES / wall, 1)
     results["iris_drain_records"] = records
+    # load-independent figure: the box is shared, so also report records per CPU-second
+    results["iris_records_per_cpu_s"] = round(records / cpu, 1)
+    results["iris_drain_cpu_utilisation"] = round(cpu / wall, 2)
     log.info("IRIS drain: %d files, %d records in %.2f s = %.0f records/s", FILES, records, wall, records / wall)
 
     # -- 2. commit latency at 200 messages/minute through the service ----------------------------
