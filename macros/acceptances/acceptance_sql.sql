@@ -95,7 +95,7 @@
 {#- `where`-clause condition restricting a settlement-date column to the incremental window
     (shifted `days_before` earlier for inputs that feed later dates); `true` on a full build. -#}
 {% macro acceptance_window(column='settlement_date', days_before=0) -%}
-    {%- if is_incremental() -%}
+    {%- if gbp_is_incremental() -%}
         {{ column }} >= {{ add_days(incremental_floor(), -1 * days_before) }}
     {%- else -%}
         true
@@ -110,14 +110,24 @@
 {%- endmacro %}
 
 {% macro default__acc_select_range(relation, columns, lo_expr, hi_expr, name) -%}
-    select {{ columns | join(', ') }}, unnest(generate_series(cast({{ lo_expr }} as bigint), cast({{ hi_expr }} as bigint))) as {{ name }}
+    select
+        {{ columns | join(',\n        ') }},
+        unnest(generate_series(
+            cast({{ lo_expr }} as bigint),
+            cast({{ hi_expr }} as bigint)
+        )) as {{ name }}
     from {{ relation }}
 {%- endmacro %}
 
 {% macro bigquery__acc_select_range(relation, columns, lo_expr, hi_expr, name) -%}
-    select {{ columns | join(', ') }}, {{ name }}
+    select
+        {{ columns | join(',\n        ') }},
+        {{ name }}
     from {{ relation }}
-    cross join unnest(generate_array(cast({{ lo_expr }} as int64), cast({{ hi_expr }} as int64))) as {{ name }}
+    cross join unnest(generate_array(
+        cast({{ lo_expr }} as int64),
+        cast({{ hi_expr }} as int64)
+    )) as {{ name }}
 {%- endmacro %}
 
 {#- PARTITION BY for the per-unit acceptance-order window. The sort key already leads with the unit

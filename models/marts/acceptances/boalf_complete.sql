@@ -446,7 +446,10 @@ flat_widths as (
 
 shaped_bod as (
 
-    select b.*
+    select
+        b.*,
+        case when b.tt_m > b.tf_m then b.level_from else b.level_to end as base_level,
+        case when b.tt_m > b.tf_m then (b.level_to - b.level_from) / (b.tt_m - b.tf_m) else 0 end as slope
     from bod as b
     inner join bod_shapes as s
         on b.unit_key = s.unit_key
@@ -482,9 +485,7 @@ shaped_widths as (
         p.pair_id,
         p.side,
         k.bp,
-        coalesce({{ acc_arg_max(
-            'case when b.tt_m > b.tf_m then b.level_from + (b.level_to - b.level_from) * (k.bp - b.tf_m) / (b.tt_m - b.tf_m) else b.level_to end',
-            'b.tf_m') }}, 0) as width
+        coalesce({{ acc_arg_max('b.base_level + b.slope * (k.bp - b.tf_m)', 'b.tf_m') }}, 0) as width
     from (select distinct unit_key, slot, pair_id, side from shaped_bod) as p
     inner join bod_breakpoints as k
         on p.unit_key = k.unit_key
