@@ -60,7 +60,7 @@ def compile_project(target: str, workdir: Path, select: list[str]) -> Path:
     if target == "duckdb":
         env["GBPOWER_DUCKDB"] = str(workdir / "lint.duckdb")  # an empty scratch file
     else:
-        # no connection at all: models must use gbp_is_incremental() (false offline), not is_incremental()
+        # no connection at all: is_incremental() (macros/cross_db/is_incremental.sql) is false offline
         offline = ["--no-introspect", "--no-populate-cache"]
         env["GOOGLE_APPLICATION_CREDENTIALS"] = str(fake_service_account(workdir / "fake-sa.json"))
         env.setdefault("GBPOWER_BQ_PROJECT", "gbpower-offline")

@@ -46,11 +46,8 @@
     {{ return(cfg) }}
 {%- endmacro %}
 
-{#- is_incremental(), except under `dbt compile --no-introspect` (offline compile: no connection to
-    look the relation up, so compile the full-refresh form). -#}
+{#- Kept for models that call it: the same as is_incremental() (see macros/cross_db/is_incremental.sql,
+    which already compiles the full-refresh form offline). -#}
 {% macro gbp_is_incremental() -%}
-    {%- if flags.INTROSPECT is false -%}
-        {{ return(false) }}
-    {%- endif -%}
     {{ return(is_incremental()) }}
 {%- endmacro %}

@@ -16,14 +16,14 @@
 with unioned as (
 
     select * from {{ ref('stg_bmrs__' ~ dataset) }}
-    {%- if incremental_column and gbp_is_incremental() %}
+    {%- if incremental_column and is_incremental() %}
     where {{ incremental_column }} >= {{ incremental_floor(incremental_column) }}
     {%- endif %}
 
     union all
 
     select * from {{ ref('stg_bmrs__' ~ dataset ~ '_iris') }}
-    {%- if incremental_column and gbp_is_incremental() %}
+    {%- if incremental_column and is_incremental() %}
     where {{ incremental_column }} >= {{ incremental_floor(incremental_column) }}
     {%- endif %}
 
