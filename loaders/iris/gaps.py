@@ -41,10 +41,16 @@ class Gap:
         )
 
 
+def _messages_table(writer: Writer) -> str:
+    """DuckDB: schema-qualified; BigQuery: the writer's query() sets the raw dataset as default."""
+    return f"{RAW_SCHEMA}.{MESSAGES_TABLE}" if writer.target == "duckdb" else MESSAGES_TABLE
+
+
 def find_gap(writer: Writer, threshold: timedelta, now: datetime | None = None) -> Gap | None:
     """The gap since the newest committed IRIS message, if longer than ``threshold``."""
     now = now or datetime.now(UTC)
-    rows = writer.query(f"SELECT max(committed_at) FROM {RAW_SCHEMA}.{MESSAGES_TABLE}")
+    table = _messages_table(writer)
+    rows = writer.query(f"SELECT max(committed_at) FROM {table}")
     last = rows[0][0] if rows else None
     if last is None:
         log.info("no IRIS data committed yet: nothing to compare against")
@@ -53,7 +59,7 @@ def find_gap(writer: Writer, threshold: timedelta, now: datetime | None = None) 
         last = last.replace(tzinfo=UTC)
     if now - last <= threshold:
         return None
-    seen = writer.query(f"SELECT DISTINCT dataset FROM {RAW_SCHEMA}.{MESSAGES_TABLE}")
+    seen = writer.query(f"SELECT DISTINCT dataset FROM {table}")
     names = tuple(sorted(n for (n,) in seen if n in DATASETS and DATASETS[n].iris))
     return Gap(last, now, names)
 
