@@ -292,10 +292,91 @@ pieces as (
 
 ),
 
+-- pieces that share a minute of the same period with another acceptance of the unit: only their
+-- minutes need the acceptance-order window; elsewhere q_{k-1} is FPN
+piece_overlaps as (
+
+    select
+        p.acc_id,
+        p.slot,
+        p.p_lo,
+        max(case when o.acc_id is not null then 1 else 0 end) as shares_minutes
+    from pieces as p
+    left join pieces as o
+        on p.unit_seq = o.unit_seq
+        and p.slot = o.slot
+        and p.acc_id <> o.acc_id
+        and o.p_lo <= p.p_hi
+        and o.p_hi >= p.p_lo
+    group by p.acc_id, p.slot, p.p_lo
+
+),
+
+flagged_pieces as (
+
+    select
+        p.*,
+        o.shares_minutes
+    from pieces as p
+    inner join piece_overlaps as o
+        on p.acc_id = o.acc_id
+        and p.slot = o.slot
+        and p.p_lo = o.p_lo
+
+),
+
+spot_minutes as (
+
+    select
+        acc_id,
+        unit_seq,
+        acceptance_seq,
+        slot,
+        spot_minute,
+        shares_minutes,
+        first_slot,
+        case when spot_minute = slot * 30 or spot_minute = slot * 30 + 30 then 0.5 else 1.0 end as weight,
+        case
+            when tt_m > tf_m
+                then level_from + (level_to - level_from) * (spot_minute - tf_m) / (tt_m - tf_m)
+            else level_to
+        end as level,
+        case
+            when fpn_tt_m > fpn_tf_m
+                then fpn_from + (fpn_to - fpn_from) * (spot_minute - fpn_tf_m) / (fpn_tt_m - fpn_tf_m)
+            else fpn_to
+        end as fpn
+    from (
+        {{ acc_select_range('flagged_pieces',
+            ['acc_id', 'unit_seq', 'acceptance_seq', 'slot', 'tf_m', 'tt_m', 'level_from', 'level_to',
+             'fpn_tf_m', 'fpn_tt_m', 'fpn_from', 'fpn_to', 'first_slot', 'shares_minutes'],
+            'p_lo', 'p_hi', 'spot_minute') }}
+    ) as expanded
+
+),
+
 minutes_with_prev as (
 
     select
-        *,
+        acc_id,
+        slot,
+        spot_minute,
+        weight,
+        level,
+        fpn,
+        coalesce(fpn, 0) as prev_level
+    from spot_minutes
+    where shares_minutes = 0
+
+    union all
+
+    select
+        acc_id,
+        slot,
+        spot_minute,
+        weight,
+        level,
+        fpn,
         -- q_{k-1}: the previous acceptance active at the same minute of the same period, else FPN
         case
             when lag(minute_key) over unit_order = minute_key then lag(level) over unit_order
@@ -303,32 +384,14 @@ minutes_with_prev as (
         end as prev_level
     from (
         select
-            acc_id,
-            unit_seq,
+            *,
             -- integer keys: (unit, period, minute within it) and that plus the acceptance order
             unit_seq * 8388608 + (slot - first_slot) * 31 + (spot_minute - slot * 30) as minute_key,
             (unit_seq * 8388608 + (slot - first_slot) * 31 + (spot_minute - slot * 30)) * 1048576
-                + acceptance_seq as order_key,
-            slot,
-            spot_minute,
-            case when spot_minute = slot * 30 or spot_minute = slot * 30 + 30 then 0.5 else 1.0 end as weight,
-            case
-                when tt_m > tf_m
-                    then level_from + (level_to - level_from) * (spot_minute - tf_m) / (tt_m - tf_m)
-                else level_to
-            end as level,
-            case
-                when fpn_tt_m > fpn_tf_m
-                    then fpn_from + (fpn_to - fpn_from) * (spot_minute - fpn_tf_m) / (fpn_tt_m - fpn_tf_m)
-                else fpn_to
-            end as fpn
-        from (
-            {{ acc_select_range('pieces',
-                ['acc_id', 'unit_seq', 'acceptance_seq', 'slot', 'tf_m', 'tt_m', 'level_from', 'level_to',
-                 'fpn_tf_m', 'fpn_tt_m', 'fpn_from', 'fpn_to', 'first_slot'],
-                'p_lo', 'p_hi', 'spot_minute') }}
-        ) as expanded
-    ) as with_fpn
+                + acceptance_seq as order_key
+        from spot_minutes
+        where shares_minutes = 1
+    ) as overlapping
     window unit_order as ({{ acc_unit_partition('unit_seq') }} order by order_key)
 
 ),
