@@ -8,12 +8,15 @@
                   day, or period 0/51).
     Days not yet complete are not flagged as missing: today (UTC) and later, and any period that
     ended less than `publication_delay_minutes` ago (the dataset's publication delay).
-    `ignore_first_day=true` skips missing periods on the model's earliest date: datasets fetched by
-    publish time start mid-day (the first window also holds the previous day's last period).
+    `partial_run_edges=true` is for datasets fetched by publish time (FUELHH: a period is published
+    when it ends, so the last period of day D arrives in the window of day D+1). At the edges of
+    each contiguous run of loaded days the data are partial by construction, not by a gap: the day
+    before a run holds only its last period (skipped entirely), and the last day of a run lacks its
+    final period (that one period is skipped).
     `where_clause` restricts the model rows checked. -#}
 {% test settlement_period_completeness(model, date_column='settlement_date', period_column='settlement_period',
                                        publication_delay_minutes=60, check_missing_days=false,
-                                       ignore_first_day=false, where_clause=none) %}
+                                       partial_run_edges=false, where_clause=none) %}
 
 with observed as (
 
@@ -64,8 +67,23 @@ missing as (
         and expected.settlement_period = observed.settlement_period
     where observed.settlement_period is null
         and expected.settlement_date < {{ current_utc_date() }}
-        {%- if ignore_first_day %}
-        and expected.settlement_date > (select min(settlement_date) from observed)
+        {%- if partial_run_edges %}
+        -- first day of a run: only the previous window's spill-over is there
+        and exists (
+            select 1 from observed as prev
+            where prev.settlement_date = cast({{ dbt.dateadd('day', -1, 'expected.settlement_date') }} as date)
+        )
+        -- last day of a run: its final period is published in the next (unloaded) day's window
+        and (
+            exists (
+                select 1 from observed as nxt
+                where nxt.settlement_date = cast({{ dbt.dateadd('day', 1, 'expected.settlement_date') }} as date)
+            )
+            or expected.settlement_period < (
+                select max(cal.settlement_period) from {{ ref('int_settlement_periods') }} as cal
+                where cal.settlement_date = expected.settlement_date
+            )
+        )
         {%- endif %}
         and expected.end_time_utc <= {{ add_minutes(current_utc_timestamp(), -1 * (publication_delay_minutes | int)) }}
 
