@@ -76,9 +76,7 @@ class Quarantine:
         )
         return path
 
-    def reject_file(
-        self, source: str, dataset: str, input_name: str, payload: Path | bytes, reason: str
-    ) -> Path:
+    def reject_file(self, source: str, dataset: str, input_name: str, payload: Path | bytes, reason: str) -> Path:
         """Keep a whole payload that could not be used, with a ``.reason`` file next to it."""
         with self._lock:
             path = self._dir(source, dataset) / f"{_stamp()}_{safe_name(input_name)}"

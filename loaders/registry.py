@@ -400,8 +400,14 @@ DATASETS: dict[str, Dataset] = {
                 "nationalGridBmUnit:string acceptanceId:integer! acceptanceDuration:string "
                 f"totalVolumeAccepted:number {_PAIRS}"
             ),
-            natural_key=("settlementDate", "settlementPeriod", "bmUnit", "nationalGridBmUnit",
-                         "acceptanceId", "bidOffer"),
+            natural_key=(
+                "settlementDate",
+                "settlementPeriod",
+                "bmUnit",
+                "nationalGridBmUnit",
+                "acceptanceId",
+                "bidOffer",
+            ),
             version_columns=("createdDateTime",),
             window_column="settlementDate",
             variants=("bid", "offer"),

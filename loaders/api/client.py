@@ -132,9 +132,7 @@ class ApiClient:
             self.limiter.acquire()
             retry_after: float | None = None
             try:
-                with self.session.get(
-                    url, params=list(request.params), timeout=self.timeout, stream=True
-                ) as resp:
+                with self.session.get(url, params=list(request.params), timeout=self.timeout, stream=True) as resp:
                     if resp.status_code == 200:
                         size = 0
                         with dest.open("wb") as fh:
@@ -142,11 +140,9 @@ class ApiClient:
                                 fh.write(chunk)
                                 size += len(chunk)
                         expected = resp.headers.get("Content-Length")
-                        if expected is not None and resp.headers.get("Content-Encoding") is None:
-                            if int(expected) != size:
-                                raise requests.exceptions.ChunkedEncodingError(
-                                    f"body cut off: {size} of {expected} bytes"
-                                )
+                        plain = resp.headers.get("Content-Encoding") is None
+                        if expected is not None and plain and int(expected) != size:
+                            raise requests.exceptions.ChunkedEncodingError(f"body cut off: {size} of {expected} bytes")
                         return size
                     body = resp.text[:500]
                     if resp.status_code in RETRY_STATUS:

@@ -5,6 +5,7 @@ Prints the API base URL on its first line (use it as BMRS_API_BASE_URL)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -22,10 +23,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with ReplayServer(args.store, port=args.port) as server:
         print(server.base_url, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

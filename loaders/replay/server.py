@@ -69,6 +69,14 @@ def _route_regex(dataset: Dataset) -> re.Pattern[str]:
 ROUTES = [(d, _route_regex(d)) for d in DATASETS.values()]
 
 
+def _match_route(path: str) -> tuple[Dataset, dict[str, str]] | None:
+    for dataset, rx in ROUTES:
+        m = rx.match(path)
+        if m:
+            return dataset, m.groupdict()
+    return None
+
+
 def _parse_ts(text: str) -> datetime:
     text = text.strip().replace("Z", "+00:00")
     if len(text) == 10:
@@ -171,7 +179,7 @@ class ReplayServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 server._handle(self)
 
             def log_message(self, fmt: str, *args: object) -> None:
@@ -223,14 +231,12 @@ class ReplayServer:
             return self._send_error(h, 400, "The date range requested is too large: maximum range exceeded")
         if fault and fault.kind == "slow":
             time.sleep(fault.delay_s)
-        for dataset, rx in ROUTES:
-            m = rx.match(path)
-            if m:
-                break
-        else:
+        route = _match_route(path)
+        if route is None:
             return self._send_error(h, 404, f"no such route {path}")
+        dataset, params = route
         try:
-            body = self._body(dataset, m.groupdict(), query)
+            body = self._body(dataset, params, query)
         except ValueError as exc:
             return self._send_error(h, 400, str(exc))
         self._send_body(h, dataset, body, truncate=bool(fault and fault.kind == "truncate"))

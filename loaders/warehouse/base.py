@@ -53,7 +53,6 @@ class Window:
         return f"{self.start:%Y-%m-%dT%H:%MZ}..{self.end:%Y-%m-%dT%H:%MZ}"
 
 
-
 @dataclass(frozen=True)
 class MessageRecord:
     """One IRIS message committed with a batch."""
@@ -92,9 +91,7 @@ class Writer(abc.ABC):
         """(start, end) of every API window recorded as completed for this dataset."""
 
     @abc.abstractmethod
-    def append_messages(
-        self, batches: list[TableBatch], messages: list[MessageRecord], batch_id: str
-    ) -> int:
+    def append_messages(self, batches: list[TableBatch], messages: list[MessageRecord], batch_id: str) -> int:
         """Atomically insert the rows of messages not yet recorded and record the messages.
         Rows carry their message id in ``_message_id``. Returns the number of rows inserted."""
 

@@ -159,8 +159,7 @@ class DuckDBWriter(Writer):
             with self.transaction() as con:
                 con.execute(f"DELETE FROM {target} WHERE {pred}", params)
                 con.execute(
-                    f"INSERT INTO {target} SELECT * REPLACE (?::TIMESTAMP AS _ingested_at) "
-                    f"FROM read_parquet(?)",
+                    f"INSERT INTO {target} SELECT * REPLACE (?::TIMESTAMP AS _ingested_at) FROM read_parquet(?)",
                     [now, str(batch.parquet)],
                 )
                 if window is not None:
@@ -179,9 +178,7 @@ class DuckDBWriter(Writer):
             raise WriterError(f"writing {dataset.name} window {window and window.label()}: {exc}") from exc
         return batch.rows
 
-    def append_messages(
-        self, batches: list[TableBatch], messages: list[MessageRecord], batch_id: str
-    ) -> int:
+    def append_messages(self, batches: list[TableBatch], messages: list[MessageRecord], batch_id: str) -> int:
         if not messages:
             return 0
         now = _naive(datetime.now(UTC))
