@@ -215,6 +215,20 @@ pn_ranges as (
 
 ),
 
+pn_neighbours as (
+
+    select
+        unit_seq,
+        slot,
+        lo_m,
+        hi_m,
+        lag(hi_m) over by_start as prev_hi,
+        lead(lo_m) over by_start as next_lo
+    from pn_ranges
+    window by_start as (partition by unit_seq, slot order by lo_m)
+
+),
+
 -- FPN over every minute of every unit-period an acceptance touches: the PN ranges plus the gaps
 -- between them (and whole periods without PN) with no FPN, so no acceptance minute is lost
 fpn_ranges as (
@@ -228,22 +242,11 @@ fpn_ranges as (
         cast(null as {{ gbp_type('number') }}) as tf_m, cast(null as {{ gbp_type('number') }}) as tt_m,
         cast(null as {{ gbp_type('number') }}) as level_from, cast(null as {{ gbp_type('number') }}) as level_to
     from (
-        select
-            unit_seq,
-            slot,
-            coalesce(lag(hi_m) over (partition by unit_seq, slot order by lo_m) + 1, slot * 30) as gap_lo,
-            lo_m - 1 as gap_hi
-        from pn_ranges
+        select unit_seq, slot, coalesce(prev_hi + 1, slot * 30) as gap_lo, lo_m - 1 as gap_hi
+        from pn_neighbours
         union all
-        select
-            unit_seq,
-            slot,
-            hi_m + 1 as gap_lo,
-            slot * 30 + 30 as gap_hi
-        from (
-            select unit_seq, slot, hi_m, lead(lo_m) over (partition by unit_seq, slot order by lo_m) as next_lo
-            from pn_ranges
-        ) as last_ranges
+        select unit_seq, slot, hi_m + 1 as gap_lo, slot * 30 + 30 as gap_hi
+        from pn_neighbours
         where next_lo is null
     ) as gaps
     where gap_lo <= gap_hi
