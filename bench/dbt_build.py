@@ -115,6 +115,8 @@ def run(results: dict, workdir: Path) -> None:
     db = workdir / "dbt_bench.duckdb"
     for f in (db, db.with_suffix(".duckdb.wal")):
         f.unlink(missing_ok=True)
+    # a stale partial-parse state from an older checkout can miss macro signature changes
+    (workdir / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
     land(db, store, workdir, DAYS[0], DAYS[6], [*DATASETS, "BMUNITS"])
     # "today" is day 8 for both builds: vars stay the same between runs, as they do under cron, so
     # the second build reuses dbt's partial parse like production does

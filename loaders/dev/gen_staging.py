@@ -165,9 +165,9 @@ UNIFIED: dict[str, dict] = {
 # Data-quality tests beyond the primary key, per unified model (model-level and per column).
 # Gaps in live FREQ/FUELINST happen upstream too, so they warn rather than stop the build.
 MODEL_TESTS: dict[str, list[dict]] = {
-    # FUELHH is fetched by publish time: the first loaded day starts mid-day.
+    # FUELHH is fetched by publish time: the edges of each run of loaded days are partial by design.
     "FUELHH": [
-        {"settlement_period_completeness": {"arguments": {"publication_delay_minutes": 60, "ignore_first_day": True}}}
+        {"settlement_period_completeness": {"arguments": {"publication_delay_minutes": 60, "partial_run_edges": True}}}
     ],
     # DISEBSP: checked on bmrs_costs (the mart), so a gap does not also skip it here.
     "FREQ": [
@@ -236,7 +236,7 @@ def unified_yaml() -> dict:
         spec = UNIFIED.get(d.name, {})
         renames = spec.get("renames", {})
         # unified_key hashes the natural key, so the primary-key test below covers its uniqueness too
-        cols = [{"name": "unified_key", "description": "Hash of the natural key (merge key)."}]
+        cols = [{"name": "unified_key", "description": "Hash of the natural key (the merge key on BigQuery)."}]
         for c in d.columns:
             name = snake(c.name)
             if name in renames:
