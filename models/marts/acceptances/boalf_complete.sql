@@ -295,6 +295,46 @@ pieces as (
 
 ),
 
+bod as (
+
+    select
+        coalesce(b.national_grid_bm_unit, b.bm_unit) as unit_key,
+        c.slot,
+        b.pair_id,
+        case when b.pair_id > 0 then 1 else -1 end as side,
+        {{ acc_epoch_minutes('b.time_from') }} as tf_m,
+        {{ acc_epoch_minutes('b.time_to') }} as tt_m,
+        case when b.pair_id > 0 then greatest(b.level_from, 0) else least(b.level_from, 0) end as level_from,
+        case when b.pair_id > 0 then greatest(b.level_to, 0) else least(b.level_to, 0) end as level_to,
+        b.offer_price,
+        b.bid_price
+    from {{ ref('bmrs_bod_unified') }} as b
+    inner join calendar as c
+        on b.settlement_date = c.settlement_date
+        and b.settlement_period = c.settlement_period
+    inner join unit_slots as u
+        on coalesce(b.national_grid_bm_unit, b.bm_unit) = u.unit_key
+        and c.slot = u.slot
+    where {{ acceptance_window('b.settlement_date') }}
+        and b.pair_id <> 0
+
+),
+
+-- a unit-period is "flat" when each pair has one BOD row spanning the whole period at a constant
+-- level (the usual case): its band edges are constants. Others go through breakpoints below.
+bod_shapes as (
+
+    select
+        unit_key,
+        slot,
+        count(*) = count(distinct pair_id)
+            and min(case when tf_m <= slot * 30 and tt_m >= slot * 30 + 30 and level_from = level_to then 1 else 0 end) = 1
+            as is_flat
+    from bod
+    group by unit_key, slot
+
+),
+
 -- pieces that share a minute of the same period with another acceptance of the unit: only their
 -- minutes need the acceptance-order window; elsewhere q_{k-1} is FPN
 piece_overlaps as (
@@ -315,16 +355,77 @@ piece_overlaps as (
 
 ),
 
+-- minutes are generated only for pieces that share minutes with other acceptances or whose period
+-- has BOD bands changing inside it; the others are summed in closed form (piece_sums)
 flagged_pieces as (
 
     select
         p.*,
-        o.shares_minutes
+        n.unit_key,
+        o.shares_minutes,
+        o.shares_minutes = 1 or coalesce(not bs.is_flat, false) as needs_minutes
     from pieces as p
     inner join piece_overlaps as o
         on p.acc_id = o.acc_id
         and p.slot = o.slot
         and p.p_lo = o.p_lo
+    inner join unit_numbers as n
+        on p.unit_seq = n.unit_seq
+    left join bod_shapes as bs
+        on n.unit_key = bs.unit_key
+        and p.slot = bs.slot
+
+),
+
+minute_pieces as (
+
+    select * from flagged_pieces where needs_minutes
+
+),
+
+-- a piece alone in its minutes: q_{k-1} = FPN, so the move d = q_k - FPN is linear over the piece
+analytic_pieces as (
+
+    select
+        acc_id,
+        unit_key,
+        slot,
+        p_lo as m_a,
+        p_hi as m_b,
+        p_hi - p_lo + 1 as n_spots,
+        case when p_lo = slot * 30 then 1 else 0 end as h_a,
+        case when p_hi = slot * 30 + 30 then 1 else 0 end as h_b,
+        fpn_to is null as fpn_missing,
+        case when tt_m > tf_m then level_from + (level_to - level_from) * (p_lo - tf_m) / (tt_m - tf_m) else level_to end
+        - coalesce(
+            case when fpn_tt_m > fpn_tf_m then fpn_from + (fpn_to - fpn_from) * (p_lo - fpn_tf_m) / (fpn_tt_m - fpn_tf_m)
+                else fpn_to end,
+            0
+        ) as d_a,
+        case when tt_m > tf_m then level_from + (level_to - level_from) * (p_hi - tf_m) / (tt_m - tf_m) else level_to end
+        - coalesce(
+            case when fpn_tt_m > fpn_tf_m then fpn_from + (fpn_to - fpn_from) * (p_hi - fpn_tf_m) / (fpn_tt_m - fpn_tf_m)
+                else fpn_to end,
+            0
+        ) as d_b
+    from flagged_pieces
+    where not needs_minutes
+
+),
+
+piece_sums as (
+
+    select
+        *,
+        n_spots - 0.5 * h_a - 0.5 * h_b as weight_total,
+        n_spots * (d_a + d_b) / 2 - 0.5 * h_a * d_a - 0.5 * h_b * d_b as move_sum,
+        {{ acc_relu_sum_w('0') }} as up_sum
+    from (
+        select
+            *,
+            case when m_b > m_a then (d_b - d_a) / (m_b - m_a) else 0 end as slope
+        from analytic_pieces
+    ) as sloped
 
 ),
 
@@ -350,7 +451,7 @@ spot_minutes as (
             else fpn_to
         end as fpn
     from (
-        {{ acc_select_range('flagged_pieces',
+        {{ acc_select_range('minute_pieces',
             ['acc_id', 'unit_seq', 'acceptance_seq', 'slot', 'tf_m', 'tt_m', 'level_from', 'level_to',
              'fpn_tf_m', 'fpn_tt_m', 'fpn_from', 'fpn_to', 'first_slot', 'shares_minutes'],
             'p_lo', 'p_hi', 'spot_minute') }}
@@ -425,57 +526,42 @@ acceptance_periods as (
         select
             acc_id,
             slot,
-            min(least(d_k, d_prev)) as min_d,
-            max(greatest(d_k, d_prev)) as max_d,
-            sum(weight * greatest(move, 0)) / 60 as up_mwh,
-            sum(weight * least(move, 0)) / 60 as down_mwh,
-            count(*) as spot_count,
+            min(min_d) as min_d,
+            max(max_d) as max_d,
+            sum(up_mwh) as up_mwh,
+            sum(down_mwh) as down_mwh,
+            sum(spot_count) as spot_count,
             {{ acc_bool_or('fpn_missing') }} as fpn_missing
-        from minutes
+        from (
+            select
+                acc_id,
+                slot,
+                min(least(d_k, d_prev)) as min_d,
+                max(greatest(d_k, d_prev)) as max_d,
+                sum(weight * greatest(move, 0)) / 60 as up_mwh,
+                sum(weight * least(move, 0)) / 60 as down_mwh,
+                count(*) as spot_count,
+                {{ acc_bool_or('fpn_missing') }} as fpn_missing
+            from minutes
+            group by acc_id, slot
+
+            union all
+
+            select
+                acc_id,
+                slot,
+                least(d_a, d_b, 0) as min_d,
+                greatest(d_a, d_b, 0) as max_d,
+                up_sum / 60 as up_mwh,
+                (move_sum - up_sum) / 60 as down_mwh,
+                n_spots as spot_count,
+                fpn_missing
+            from piece_sums
+        ) as parts
         group by acc_id, slot
     ) as p
     inner join ordered_acceptances as o
         on p.acc_id = o.acc_id
-
-),
-
-bod as (
-
-    select
-        coalesce(b.national_grid_bm_unit, b.bm_unit) as unit_key,
-        c.slot,
-        b.pair_id,
-        case when b.pair_id > 0 then 1 else -1 end as side,
-        {{ acc_epoch_minutes('b.time_from') }} as tf_m,
-        {{ acc_epoch_minutes('b.time_to') }} as tt_m,
-        case when b.pair_id > 0 then greatest(b.level_from, 0) else least(b.level_from, 0) end as level_from,
-        case when b.pair_id > 0 then greatest(b.level_to, 0) else least(b.level_to, 0) end as level_to,
-        b.offer_price,
-        b.bid_price
-    from {{ ref('bmrs_bod_unified') }} as b
-    inner join calendar as c
-        on b.settlement_date = c.settlement_date
-        and b.settlement_period = c.settlement_period
-    inner join unit_slots as u
-        on coalesce(b.national_grid_bm_unit, b.bm_unit) = u.unit_key
-        and c.slot = u.slot
-    where {{ acceptance_window('b.settlement_date') }}
-        and b.pair_id <> 0
-
-),
-
--- a unit-period is "flat" when each pair has one BOD row spanning the whole period at a constant
--- level (the usual case): its band edges are constants. Others go through breakpoints below.
-bod_shapes as (
-
-    select
-        unit_key,
-        slot,
-        count(*) = count(distinct pair_id)
-            and min(case when tf_m <= slot * 30 and tt_m >= slot * 30 + 30 and level_from = level_to then 1 else 0 end) = 1
-            as is_flat
-    from bod
-    group by unit_key, slot
 
 ),
 
@@ -743,11 +829,52 @@ pair_volumes as (
             acc_id,
             slot,
             pair_id,
-            sum(weight * greatest(least(upper_edge, d_k) - greatest(lower_edge, d_prev), 0)) / 60
-                as offer_volume_mwh,
-            sum(weight * least(greatest(lower_edge, d_k) - least(upper_edge, d_prev), 0)) / 60
-                as bid_volume_mwh
-        from pair_minutes
+            sum(offer_volume_mwh) as offer_volume_mwh,
+            sum(bid_volume_mwh) as bid_volume_mwh
+        from (
+            select
+                acc_id,
+                slot,
+                pair_id,
+                sum(weight * greatest(least(upper_edge, d_k) - greatest(lower_edge, d_prev), 0)) / 60
+                    as offer_volume_mwh,
+                sum(weight * least(greatest(lower_edge, d_k) - least(upper_edge, d_prev), 0)) / 60
+                    as bid_volume_mwh
+            from pair_minutes
+            group by acc_id, slot, pair_id
+
+            union all
+
+            -- pieces alone in their minutes, flat bands: offer band [L, U] above FPN takes
+            -- sum(w * (clamp(d, L, U) - L)), a bid band below FPN sum(w * (clamp(d, L, U) - U))
+            select
+                s.acc_id,
+                s.slot,
+                c.pair_id,
+                case
+                    when c.pair_id > 0
+                        then ({{ acc_relu_sum_w('e.lower_edge') }} - {{ acc_relu_sum_w('e.upper_edge') }}) / 60
+                    else 0
+                end as offer_volume_mwh,
+                case
+                    when c.pair_id < 0
+                        then ({{ acc_relu_sum_w('e.lower_edge') }} - {{ acc_relu_sum_w('e.upper_edge') }}
+                            - (e.upper_edge - e.lower_edge) * s.weight_total) / 60
+                    else 0
+                end as bid_volume_mwh
+            from piece_sums as s
+            inner join candidates as c
+                on s.acc_id = c.acc_id
+                and s.slot = c.slot
+            inner join pair_edges as e
+                on c.unit_key = e.unit_key
+                and c.slot = e.slot
+                and c.pair_id = e.pair_id
+            left join held_periods as h
+                on s.acc_id = h.acc_id
+                and s.slot = h.slot
+            where h.acc_id is null
+        ) as per_piece
         group by acc_id, slot, pair_id
 
         union all
