@@ -7,7 +7,9 @@
 {%- endmacro %}
 
 {% macro default__gbp_hash(columns) -%}
-    lower(printf('%016x', hash({{ columns | join(', ') }})))
+    lower(printf('%016x', hash(
+        {{ columns | join(',\n        ') }}
+    )))
 {%- endmacro %}
 
 {% macro bigquery__gbp_hash(columns) -%}
