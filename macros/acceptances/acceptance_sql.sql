@@ -147,28 +147,46 @@
 {#- Sum over a piece's whole minutes m_a..m_b of w(m) * max(d(m) - c, 0), where d is linear (d_a at
     m_a, slope per minute `slope`) and w = 1/2 at a period's first/last minute (h_a, h_b = 1) else 1:
     the trapezoid integral of max(d - c, 0) in MW.min, in closed form. The minutes where d > c are a
-    contiguous run at one end of the piece, so the sum is an arithmetic series. Columns expected:
-    m_a, m_b, d_a, d_b, slope, n_spots, h_a, h_b. -#}
-{% macro acc_relu_sum_w(c) -%}
-    {%- set first_above = 'greatest(m_a, floor(m_a + ((' ~ c ~ ') - d_a) / slope) + 1)' -%}
-    {%- set last_above = 'least(m_b, ceil(m_a + ((' ~ c ~ ') - d_a) / slope) - 1)' -%}
+    contiguous run at one end of the piece, so the sum is an arithmetic series. Columns expected
+    (qualified by `rel` when given): m_a, m_b, d_a, d_b, slope, n_spots, h_a, h_b. -#}
+{% macro acc_relu_sum_w(c, rel=none) -%}
+    {%- set q = (rel ~ '.') if rel else '' -%}
+    {%- set m_a, m_b, d_a, d_b = q ~ 'm_a', q ~ 'm_b', q ~ 'd_a', q ~ 'd_b' -%}
+    {%- set slope, n_spots, h_a, h_b = q ~ 'slope', q ~ 'n_spots', q ~ 'h_a', q ~ 'h_b' -%}
+    {%- set first_above = 'greatest(' ~ m_a ~ ', floor(' ~ m_a ~ ' + ((' ~ c ~ ') - ' ~ d_a ~ ') / ' ~ slope ~ ') + 1)' -%}
+    {%- set last_above = 'least(' ~ m_b ~ ', ceil(' ~ m_a ~ ' + ((' ~ c ~ ') - ' ~ d_a ~ ') / ' ~ slope ~ ') - 1)' -%}
     (
         case
-            when slope = 0 then n_spots * greatest(d_a - ({{ c }}), 0)
-            when slope > 0 then
+            when {{ slope }} = 0 then {{ n_spots }} * greatest({{ d_a }} - ({{ c }}), 0)
+            when {{ slope }} > 0 then
                 case
-                    when {{ first_above }} > m_b then 0
-                    else (m_b - {{ first_above }} + 1)
-                        * ((d_a + slope * ({{ first_above }} - m_a) - ({{ c }})) + (d_b - ({{ c }}))) / 2
+                    when
+                        {{ first_above }} > {{ m_b }}
+                        then 0
+                    else (
+                        {{ m_b }} + 1
+                        - {{ first_above }}
+                    ) * (
+                        {{ d_a }} - ({{ c }}) - {{ slope }} * {{ m_a }}
+                        + {{ slope }} * {{ first_above }}
+                        + {{ d_b }} - ({{ c }})
+                    ) / 2
                 end
             else
                 case
-                    when {{ last_above }} < m_a then 0
-                    else ({{ last_above }} - m_a + 1)
-                        * ((d_a - ({{ c }})) + (d_a + slope * ({{ last_above }} - m_a) - ({{ c }}))) / 2
+                    when
+                        {{ last_above }} < {{ m_a }}
+                        then 0
+                    else (
+                        {{ last_above }}
+                        - {{ m_a }} + 1
+                    ) * (
+                        2 * ({{ d_a }} - ({{ c }})) - {{ slope }} * {{ m_a }}
+                        + {{ slope }} * {{ last_above }}
+                    ) / 2
                 end
         end
-        - 0.5 * h_a * greatest(d_a - ({{ c }}), 0)
-        - 0.5 * h_b * greatest(d_b - ({{ c }}), 0)
+        - 0.5 * {{ h_a }} * greatest({{ d_a }} - ({{ c }}), 0)
+        - 0.5 * {{ h_b }} * greatest({{ d_b }} - ({{ c }}), 0)
     )
 {%- endmacro %}

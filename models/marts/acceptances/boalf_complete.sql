@@ -853,12 +853,12 @@ pair_volumes as (
                 c.pair_id,
                 case
                     when c.pair_id > 0
-                        then ({{ acc_relu_sum_w('e.lower_edge') }} - {{ acc_relu_sum_w('e.upper_edge') }}) / 60
+                        then ({{ acc_relu_sum_w('e.lower_edge', 's') }} - {{ acc_relu_sum_w('e.upper_edge', 's') }}) / 60
                     else 0
                 end as offer_volume_mwh,
                 case
                     when c.pair_id < 0
-                        then ({{ acc_relu_sum_w('e.lower_edge') }} - {{ acc_relu_sum_w('e.upper_edge') }}
+                        then ({{ acc_relu_sum_w('e.lower_edge', 's') }} - {{ acc_relu_sum_w('e.upper_edge', 's') }}
                             - (e.upper_edge - e.lower_edge) * s.weight_total) / 60
                     else 0
                 end as bid_volume_mwh
@@ -1030,13 +1030,14 @@ select
     acceptance_number,
     cast(pair_id as {{ int }}) as pair_id,
     acceptance_time,
-    round(offer_volume_mwh, 6) as offer_volume_mwh,
-    round(bid_volume_mwh, 6) as bid_volume_mwh,
+    -- rounded to 1 Wh; "+ 0.0" turns a rounded -0.0 into 0.0
+    round(offer_volume_mwh, 6) + 0.0 as offer_volume_mwh,
+    round(bid_volume_mwh, 6) + 0.0 as bid_volume_mwh,
     offer_price,
     bid_price,
     case
         when pair_id = 0 or has_sentinel then null
-        else round(round(offer_volume_mwh, 6) * offer_price + round(bid_volume_mwh, 6) * bid_price, 6)
+        else round(round(offer_volume_mwh, 6) * offer_price + round(bid_volume_mwh, 6) * bid_price, 6) + 0.0
     end as cashflow_gbp,
     so_flag,
     stor_flag,
