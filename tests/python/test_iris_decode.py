@@ -100,7 +100,7 @@ def test_message_id_falls_back_to_source_file_name_then_body_hash():
 
 
 # -- settings ------------------------------------------------------------------------------------
-SECRET = "s3cr3t-Value~with.Chars"
+SECRET = "s3cr3t-Value~with.Chars"  # pragma: allowlist secret
 
 
 def test_settings_from_elexon_client_file(tmp_path):
