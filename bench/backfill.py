@@ -72,47 +72,31 @@ def measure(cmd: list[str], env: dict) -> tuple[float, float, int]:
     return seconds, peak / 2**20, proc.returncode
 
 
-def run_bigquery_emulator(results: dict, workdir: Path, store: Path, url: str) -> None:
-    import socket
+def backfill_cmd(day_from: date, day_to: date, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "loaders.cli",
+        "backfill",
+        "-d",
+        "BOD",
+        "--from",
+        str(day_from),
+        "--to",
+        str(day_to),
+        "--no-progress",
+        "--rate",
+        "50",
+        *extra,
+    ]
 
-    import duckdb_extensions
 
-    duckdb_extensions.import_extension("spatial")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = Path(sys.executable).with_name("bqemulator")
-    emu = subprocess.Popen(
-        [
-            str(exe),
-            "start",
-            "--project",
-            "gbpower-bench",
-            "--rest-host",
-            "127.0.0.1",
-            "--rest-port",
-            str(port),
-            "--grpc-port",
-            "0",
-            "--ephemeral",
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+def run_bigquery_emulator(results: dict, workdir: Path, url: str) -> None:
+    from loaders.dev import bqemulator
+    from loaders.warehouse.bigquery_writer import BigQueryWriter
+
+    emu, host, _ = bqemulator.start("gbpower-bench", workdir / "bqemulator")
     try:
-        import requests
-
-        host = f"http://127.0.0.1:{port}"
-        for _ in range(240):
-            try:
-                if requests.get(f"{host}/readyz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.25)
         env = dict(
             os.environ,
             BMRS_API_BASE_URL=url,
@@ -122,26 +106,9 @@ def run_bigquery_emulator(results: dict, workdir: Path, store: Path, url: str) -
             GBPOWER_WORK_DIR=str(workdir / "tmp-bq"),
             GBPOWER_QUARANTINE_DIR=str(workdir / "quarantine"),
         )
-        cmd = [
-            sys.executable,
-            "-m",
-            "loaders.cli",
-            "backfill",
-            "-d",
-            "BOD",
-            "--from",
-            str(DAYS[0]),
-            "--to",
-            str(DAYS[0]),
-            "--no-progress",
-            "--target",
-            "bigquery",
-        ]
-        seconds, peak_mb, rc = measure(cmd, env)
+        seconds, peak_mb, rc = measure(backfill_cmd(DAYS[0], DAYS[0], "--target", "bigquery"), env)
         if rc != 0:
             raise RuntimeError("BigQuery emulator backfill run failed")
-        from loaders.warehouse.bigquery_writer import BigQueryWriter
-
         os.environ["BIGQUERY_EMULATOR_HOST"] = host
         writer = BigQueryWriter(project="gbpower-bench", location="US")
         rows = writer.query(f"select count(*) from `{writer.table_id('bmrs_bod')}`")[0][0]
@@ -150,8 +117,7 @@ def run_bigquery_emulator(results: dict, workdir: Path, store: Path, url: str) -
         log.info("backfill into the BigQuery emulator: %d rows in %.1fs, peak RSS %.0f MB", rows, seconds, peak_mb)
     finally:
         os.environ.pop("BIGQUERY_EMULATOR_HOST", None)
-        emu.terminate()
-        emu.wait()
+        bqemulator.stop(emu)
 
 
 def run(results: dict, workdir: Path) -> None:
@@ -169,24 +135,10 @@ def run(results: dict, workdir: Path) -> None:
             GBPOWER_WORK_DIR=str(workdir / "tmp"),
             GBPOWER_QUARANTINE_DIR=str(workdir / "quarantine"),
         )
-        cmd = [
-            sys.executable,
-            "-m",
-            "loaders.cli",
-            "backfill",
-            "-d",
-            "BOD",
-            "--from",
-            str(DAYS[0]),
-            "--to",
-            str(DAYS[-1]),
-            "--no-progress",
-            "--rate",
-            "50",
-        ]
+        cmd = backfill_cmd(DAYS[0], DAYS[-1])
         seconds, peak_mb, rc = measure(cmd, env)
         if rc == 0 and os.environ.get("GBPOWER_BENCH_BIGQUERY", "1") == "1":
-            run_bigquery_emulator(results, workdir, store, url)
+            run_bigquery_emulator(results, workdir, url)
     finally:
         server.terminate()
         server.wait()

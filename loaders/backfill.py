@@ -30,6 +30,7 @@ from loaders.api.windows import build_request, halve, split_windows
 from loaders.parse import ParseResult, PayloadError, parse_records_file
 from loaders.quarantine import Quarantine
 from loaders.registry import Dataset, get_dataset
+from loaders.scratch import clean_stale_dirs
 from loaders.warehouse import Window, Writer, WriterError, open_writer
 from loaders.warehouse.base import TableBatch
 
@@ -193,7 +194,7 @@ class Backfill:
         started = time.monotonic()
         summary = BackfillSummary()
         self.writer.init()
-        _clean_stale_work_dirs(self.work_root)
+        clean_stale_dirs(self.work_root, "backfill")
         jobs, skipped = self.jobs(datasets, date_from, date_to, force)
         for name, n in skipped.items():
             summary.datasets[name].windows_skipped += n
@@ -267,25 +268,6 @@ def _progress_bar(total: int):  # pragma: no cover - terminal only
     from tqdm import tqdm
 
     return tqdm(total=total, unit="window", desc="backfill", file=sys.stderr)
-
-
-def _clean_stale_work_dirs(root: Path) -> None:
-    """Remove scratch dirs left by killed runs (their process is gone)."""
-    if not root.exists():
-        return
-    for d in root.glob("backfill-*"):
-        try:
-            pid = int(d.name.split("-", 1)[1])
-        except ValueError:
-            continue
-        if pid == os.getpid():
-            continue
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(d, ignore_errors=True)
-        except PermissionError:
-            pass
 
 
 def run_backfill(

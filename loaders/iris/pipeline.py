@@ -23,6 +23,7 @@ from loaders import config
 from loaders.iris.decode import Decoded, PoisonMessage, body_bytes, decode_message, message_id_of
 from loaders.iris.validate import validate_groups
 from loaders.quarantine import Quarantine, safe_name
+from loaders.scratch import clean_stale_dirs
 from loaders.warehouse.base import MessageRecord, TableBatch, Writer
 
 log = logging.getLogger(__name__)
@@ -138,22 +139,7 @@ def prepare_batch(
 
 def clean_stale_work_dirs(root: Path | None = None) -> None:
     """Remove batch scratch dirs left behind by killed processes (their pid is gone)."""
-    root = root or config.work_dir() / "iris"
-    if not root.exists():
-        return
-    for d in root.glob("iris-*-*"):
-        try:
-            pid = int(d.name.split("-")[1])
-        except (ValueError, IndexError):
-            continue
-        if pid == os.getpid():
-            continue
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(d, ignore_errors=True)
-        except PermissionError:
-            pass
+    clean_stale_dirs(root or config.work_dir() / "iris", "iris")
 
 
 def commit_batch(writer: Writer, batch: PreparedBatch) -> CommitResult:

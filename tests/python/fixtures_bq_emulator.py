@@ -14,22 +14,17 @@ port — the default 9060 would clash with other engineers' emulators on a share
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import requests
+
+from loaders.dev import bqemulator
 
 EMULATOR_PROJECT = "gbpower-test"
-_START_TIMEOUT_S = 90.0
 
 
 @dataclass
@@ -52,80 +47,15 @@ class BQEmulator:
         )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _bqemulator_bin() -> str:
-    exe = Path(sys.executable).parent / "bqemulator"
-    if not exe.exists():
-        pytest.fail(f"bqemulator is not installed next to {sys.executable} (run `make setup`)")
-    return str(exe)
-
-
-def _wait_ready(host: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + _START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(
-                f"bqemulator exited with code {proc.returncode} while starting; log:\n"
-                + log_path.read_text(errors="replace")[-4000:]
-            )
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(f"{host}/readyz", timeout=2).status_code == 200:
-                return
-        time.sleep(0.25)
-    pytest.fail(f"bqemulator did not become ready within {_START_TIMEOUT_S:.0f} s; log in {log_path}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the emulator's whole process group: SIGTERM, then SIGKILL if it lingers."""
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=15)
-
-
 @pytest.fixture(scope="session")
 def bq_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BQEmulator]:
     """A running bqemulator (project ``gbpower-test``) for the test session."""
-    import duckdb_extensions
-
-    duckdb_extensions.import_extension("spatial")
     workdir = tmp_path_factory.mktemp("bqemulator")
-    log_path = workdir / "bqemulator.log"
-    port = _free_port()
-    host = f"http://127.0.0.1:{port}"
-    cmd = [
-        _bqemulator_bin(),
-        "start",
-        "--project",
-        EMULATOR_PROJECT,
-        "--rest-host",
-        "127.0.0.1",
-        "--rest-port",
-        str(port),
-        "--grpc-port",
-        "0",
-        "--ephemeral",
-        "--log-level",
-        "warning",
-    ]
-    # Strip BQEMU_* settings and real Google credentials from the emulator's environment.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BQEMU_")}
-    env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_ready(host, proc, log_path)
+        proc, host, log_path = bqemulator.start(EMULATOR_PROJECT, workdir)
+    except bqemulator.EmulatorError as exc:
+        pytest.fail(str(exc))
+    try:
         emu = BQEmulator(
             host=host,
             project=EMULATOR_PROJECT,
@@ -141,7 +71,7 @@ def bq_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BQEmulator
         )
         yield emu
     finally:
-        _stop(proc)
+        bqemulator.stop(proc)
 
 
 @pytest.fixture
