@@ -22,7 +22,7 @@ demo: setup
 
 ## make test: every test (pytest: loaders, dbt on DuckDB and on the BigQuery emulator, secret scan)
 test: setup secrets
-	$(BIN)/python -m pytest tests/python
+	$(BIN)/python -m pytest tests/python --durations=25
 
 ## make lint: ruff + sqlfluff (DuckDB dialect on models; BigQuery dialect on compiled SQL)
 lint: setup
