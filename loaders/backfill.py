@@ -32,11 +32,13 @@ from loaders.quarantine import Quarantine
 from loaders.registry import Dataset, get_dataset
 from loaders.scratch import clean_stale_dirs
 from loaders.warehouse import Window, Writer, WriterError, open_writer
-from loaders.warehouse.base import TableBatch
+from loaders.warehouse.base import TableBatch, resolve_target
 
 log = logging.getLogger(__name__)
 
 PAYLOAD_ATTEMPTS = 3  # a body that does not parse (e.g. cut off) is fetched again this many times
+PARSE_MEMORY = "80MB"  # DuckDB memory for parsing one window (spills to disk beyond it)
+WRITER_MEMORY = "96MB"  # DuckDB memory for committing one window
 
 
 @dataclass
@@ -105,8 +107,9 @@ class Backfill:
         self.quarantine = quarantine or Quarantine()
         self.work_root = work_dir or config.work_dir()
         self.progress = sys.stderr.isatty() if progress is None else progress
-        # parsing is CPU-bound: at most two at once (downloads overlap freely)
-        self._parse_slots = threading.Semaphore(2)
+        # Parsing is CPU-bound and takes PARSE_MEMORY: one at a time, overlapping the downloads of
+        # later windows and the commit of the previous one (that keeps peak memory flat).
+        self._parse_slots = threading.Semaphore(1)
 
     # -- one window ------------------------------------------------------------------------------
     def _fetch_part(
@@ -137,7 +140,7 @@ class Backfill:
                             input_name=request.describe(),
                             window=window,
                             variant=variant,
-                            memory_limit="96MB",
+                            memory_limit=PARSE_MEMORY,
                         )
                     ]
             except PayloadError as exc:
@@ -287,7 +290,8 @@ def run_backfill(
     resolved = [get_dataset(d) for d in datasets]
     client = ApiClient(base_url or config.api_base_url(), rate_per_s=rate_per_s)
     own_writer = writer is None
-    w = writer or open_writer(target)
+    duckdb_opts = {"memory_limit": WRITER_MEMORY} if resolve_target(target) == "duckdb" else {}
+    w = writer or open_writer(target, **duckdb_opts)
     try:
         return Backfill(w, client, concurrency=concurrency, progress=progress).run(
             resolved, date_from, date_to, force=force

@@ -109,9 +109,15 @@ class Writer(abc.ABC):
         self.close()
 
 
+def resolve_target(target: str | None = None) -> str:
+    """'duckdb' or 'bigquery': the argument, else env GBPOWER_TARGET, else duckdb."""
+    target = (target or os.environ.get("GBPOWER_TARGET") or "duckdb").lower()
+    return "bigquery" if target.startswith("bigquery") or target == "bq" else target
+
+
 def open_writer(target: str | None = None, **kwargs: Any) -> Writer:
     """The writer for ``target`` ('duckdb' — the default — or 'bigquery'), configured from env."""
-    target = (target or os.environ.get("GBPOWER_TARGET") or "duckdb").lower()
+    target = resolve_target(target)
     if target == "duckdb":
         from loaders.warehouse.duckdb_writer import DuckDBWriter
 
