@@ -27,7 +27,7 @@ import duckdb
 from loaders import config
 from loaders.api.client import ApiClient, ApiError, WindowTooLarge
 from loaders.api.windows import build_request, halve, split_windows
-from loaders.parse import ParseResult, PayloadError, parse_records_file
+from loaders.parse import ParseOutOfMemory, ParseResult, PayloadError, parse_records_file
 from loaders.quarantine import Quarantine
 from loaders.registry import Dataset, get_dataset
 from loaders.scratch import clean_stale_dirs
@@ -130,17 +130,14 @@ class Backfill:
             try:
                 with self._parse_slots:
                     return [
-                        parse_records_file(
+                        self._parse(
                             dataset,
                             raw_path,
-                            out_parquet=tmp / f"{dataset.name}_{tag}.parquet",
-                            source="api",
-                            batch_id=run_id,
-                            quarantine=self.quarantine,
-                            input_name=request.describe(),
-                            window=window,
-                            variant=variant,
-                            memory_limit=PARSE_MEMORY,
+                            tmp / f"{dataset.name}_{tag}.parquet",
+                            run_id,
+                            request.describe(),
+                            window,
+                            variant,
                         )
                     ]
             except PayloadError as exc:
@@ -150,6 +147,40 @@ class Backfill:
                 log.info("%s: unusable response (%s); fetching again", request.describe(), exc)
             finally:
                 raw_path.unlink(missing_ok=True)
+        raise AssertionError("unreachable")
+
+    def _parse(
+        self,
+        dataset: Dataset,
+        raw_path: Path,
+        out: Path,
+        run_id: str,
+        input_name: str,
+        window: Window | None,
+        variant: str | None,
+    ) -> ParseResult:
+        """Parse with PARSE_MEMORY; a payload that needs more gets up to two retries with double memory
+        (an out-of-memory parse is a resource limit, never a reason to quarantine the payload)."""
+        memory_mb = int(PARSE_MEMORY.removesuffix("MB"))
+        for attempt in range(3):
+            try:
+                return parse_records_file(
+                    dataset,
+                    raw_path,
+                    out_parquet=out,
+                    source="api",
+                    batch_id=run_id,
+                    quarantine=self.quarantine,
+                    input_name=input_name,
+                    window=window,
+                    variant=variant,
+                    memory_limit=f"{memory_mb}MB",
+                )
+            except ParseOutOfMemory:
+                if attempt == 2:
+                    raise
+                memory_mb *= 2
+                log.info("%s: parse needs more memory; retrying with %d MB", input_name, memory_mb)
         raise AssertionError("unreachable")
 
     def _prepare(self, job: Job, run_id: str) -> tuple[Job, TableBatch, list[ParseResult]]:
@@ -235,7 +266,7 @@ class Backfill:
         name = job.dataset.name
         label = job.window.label() if job.window else "snapshot"
         s = summary.datasets[name]
-        errors = (ApiError, WindowFailed, WriterError, PayloadError, duckdb.Error, OSError)
+        errors = (ApiError, WindowFailed, WriterError, PayloadError, ParseOutOfMemory, duckdb.Error, OSError)
         try:
             _, batch, results = fut.result()
         except errors as exc:

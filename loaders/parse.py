@@ -34,6 +34,10 @@ Format = Literal["auto", "array", "data", "ndjson"]
 MESSAGE_ID_FIELD = "_message_id"
 
 
+class ParseOutOfMemory(MemoryError):
+    """Parsing needed more than its memory limit: a resource problem, not bad input."""
+
+
 class PayloadError(ValueError):
     """The payload as a whole is unusable (not JSON, truncated, wrong envelope)."""
 
@@ -261,8 +265,10 @@ def parse_records_file(
                           FROM (SELECT j, r, {", ".join(typed_cols)}
                                 FROM (SELECT j, json_transform(j, {_transform_spec(dataset)}) AS r
                                       FROM ({_source_sql(path, fmt)})))))
-                    TO {_sql_str(str(staged))} (FORMAT parquet, COMPRESSION uncompressed)"""
+                    TO {_sql_str(str(staged))} (FORMAT parquet, COMPRESSION uncompressed, ROW_GROUP_SIZE 20000)"""
             )
+        except duckdb.OutOfMemoryException as exc:
+            raise ParseOutOfMemory(f"{input_name}: parsing {dataset.name} needs more than {memory_limit}") from exc
         except duckdb.Error as exc:
             raise PayloadError(f"{input_name}: cannot read {dataset.name} payload: {exc}") from exc
         con.execute(f"CREATE VIEW parsed AS SELECT * FROM read_parquet({_sql_str(str(staged))})")
@@ -299,7 +305,7 @@ def parse_records_file(
         )
         con.execute(
             f"""COPY (SELECT {cols} FROM parsed WHERE {keep} AND {wf} {dedupe})
-                TO {_sql_str(str(out_parquet))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)"""
+                TO {_sql_str(str(out_parquet))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 50000)"""
         )
         rows = con.execute(f"SELECT count(*) FROM read_parquet({_sql_str(str(out_parquet))})").fetchone()[0]
     finally:
