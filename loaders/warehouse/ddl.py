@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from loaders.registry import DATASETS, Dataset, all_columns
 
@@ -26,19 +26,29 @@ BIGQUERY_TYPES = {
     "json": "STRING",
 }
 
-ARROW_TYPES = {
-    "string": pa.string(),
-    "integer": pa.int64(),
-    "number": pa.float64(),
-    "boolean": pa.bool_(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-    "json": pa.string(),
-}
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def arrow_type(type_: str) -> pa.DataType:
+    """The Arrow type of a registry column type (pyarrow is imported only when needed)."""
+    import pyarrow as pa
+
+    return {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us"),
+        "json": pa.string(),
+    }[type_]
 
 
 def arrow_schema(dataset: Dataset) -> pa.Schema:
-    return pa.schema([pa.field(name, ARROW_TYPES[t]) for name, t in all_columns(dataset)])
+    import pyarrow as pa
+
+    return pa.schema([pa.field(name, arrow_type(t)) for name, t in all_columns(dataset)])
 
 
 def quote(name: str) -> str:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from loaders import config
 from loaders.registry import RAW_SCHEMA, Dataset
@@ -181,6 +180,7 @@ class DuckDBWriter(Writer):
     def append_messages(self, batches: list[TableBatch], messages: list[MessageRecord], batch_id: str) -> int:
         if not messages:
             return 0
+        import pyarrow as pa
         now = _naive(datetime.now(UTC))
         inserted = 0
         try:
