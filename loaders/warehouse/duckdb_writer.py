@@ -68,6 +68,7 @@ class DuckDBWriter(Writer):
         *,
         lock_timeout_s: float | None = None,
         memory_limit: str = "128MB",
+        threads: int = 2,
     ) -> None:
         self.path = Path(path) if path else config.duckdb_path()
         self.lock_timeout_s = (
@@ -76,6 +77,7 @@ class DuckDBWriter(Writer):
             else float(os.environ.get("GBPOWER_DUCKDB_LOCK_TIMEOUT", "600"))
         )
         self.memory_limit = memory_limit
+        self.threads = threads
         self._initialised = False
 
     # -- connection handling -------------------------------------------------------------------
@@ -92,7 +94,11 @@ class DuckDBWriter(Writer):
                 con = duckdb.connect(
                     str(self.path),
                     read_only=read_only and self.path.exists(),
-                    config={"memory_limit": self.memory_limit, "threads": 2},
+                    config={
+                        "memory_limit": self.memory_limit,
+                        "threads": self.threads,
+                        "allocator_flush_threshold": "16MB",
+                    },
                 )
                 con.execute("SET TimeZone = 'UTC'")
                 break
@@ -181,6 +187,7 @@ class DuckDBWriter(Writer):
         if not messages:
             return 0
         import pyarrow as pa
+
         now = _naive(datetime.now(UTC))
         inserted = 0
         try:
