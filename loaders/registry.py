@@ -13,6 +13,7 @@ present and non-null (the spec's non-nullable fields and every natural-key field
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
@@ -28,7 +29,8 @@ METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_extra", "json"),  # JSON object of any field the registry does not know yet
 )
 
-RAW_SCHEMA = "raw"
+# Schema (DuckDB) / dataset (BigQuery) of the raw tables; dbt sources read the same variable.
+RAW_SCHEMA = os.environ.get("GBPOWER_RAW_SCHEMA", "raw")
 
 
 class TimeParams(str, Enum):

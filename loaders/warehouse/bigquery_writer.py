@@ -23,7 +23,8 @@ ignores query parameters in multi-statement scripts. The values are rendered fro
 BigQuery only through a load job, never through SQL text.
 
 Config (env; constructor kwargs override): ``GBPOWER_BQ_PROJECT`` (required),
-``GBPOWER_BQ_RAW_DATASET`` (default ``raw``), ``GBPOWER_BQ_LOCATION`` (default ``EU``). Credentials:
+``GBPOWER_RAW_SCHEMA`` (default ``raw``, the same variable dbt's sources read;
+``GBPOWER_BQ_RAW_DATASET`` is an alias), ``GBPOWER_BQ_LOCATION`` (default ``EU``). Credentials:
 ``GOOGLE_APPLICATION_CREDENTIALS`` or application-default credentials; with ``BIGQUERY_EMULATOR_HOST``
 set, that endpoint with anonymous credentials.
 """
@@ -108,7 +109,9 @@ class BigQueryWriter(Writer):
         self.project = project or os.environ.get("GBPOWER_BQ_PROJECT") or (client and client.project)
         if not self.project:
             raise BigQueryConfigError("BigQuery target needs a project: set GBPOWER_BQ_PROJECT (or pass project=)")
-        self.dataset = dataset or os.environ.get("GBPOWER_BQ_RAW_DATASET") or "raw"
+        self.dataset = (
+            dataset or os.environ.get("GBPOWER_RAW_SCHEMA") or os.environ.get("GBPOWER_BQ_RAW_DATASET") or "raw"
+        )
         if not _DATASET_RE.match(self.dataset):
             raise BigQueryConfigError(f"invalid BigQuery dataset name {self.dataset!r}")
         self.location = location or os.environ.get("GBPOWER_BQ_LOCATION") or "EU"
