@@ -10,6 +10,7 @@ from typing import Any
 
 from loaders import config
 from loaders.health.model import Check, Status, human_age, iso, utc
+from loaders.scratch import pid_alive
 
 FAILED = ("error", "fail", "runtime error")
 DBT_MAX_AGE = timedelta(hours=2)  # builds run every 30 minutes
@@ -76,13 +77,7 @@ def dbt_check(path: Path, now: datetime, max_age: timedelta = DBT_MAX_AGE) -> Ch
 def _pid_running(pid: Any) -> bool | None:
     if not isinstance(pid, int) or pid <= 0:
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by another user
-        return True
-    return True
+    return pid_alive(pid)
 
 
 def iris_check(
