@@ -15,8 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from loaders.parse import parse_records_file
 from loaders.quarantine import Quarantine
 from loaders.registry import get_dataset
@@ -90,15 +88,6 @@ def dbt(args: list[str], db: Path, tmp: Path, target: str = "duckdb", env: dict[
     if proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
     return proc.stdout
-
-
-def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def load_legacy(db: Path | Writer, work: Path) -> None:

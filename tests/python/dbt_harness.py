@@ -109,6 +109,18 @@ def run_dbt(
     return DbtRun(proc.returncode, proc.stdout + proc.stderr, results)
 
 
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Run a read-only query on a DuckDB warehouse file (session time zone UTC)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 def real_json_rows(rel: str) -> list[dict]:
     doc = json.loads((REAL / rel).read_text())
     return doc["data"] if isinstance(doc, dict) else doc

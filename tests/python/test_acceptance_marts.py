@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.python.acceptance_support import ROOT, dbt, load_legacy, load_rows, query
+from tests.python.acceptance_support import ROOT, dbt, load_legacy, load_rows
+from tests.python.dbt_harness import query
 
 PRICES = (
     ROOT / "loaders" / "samples" / "real" / "system_prices" / "DISEBSP_2025-10-26_autumn_clock_change_50_periods.json"

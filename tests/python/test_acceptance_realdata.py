@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.python.acceptance_support import dbt, expected_period27_volumes, load_legacy, query
+from tests.python.acceptance_support import dbt, expected_period27_volumes, load_legacy
+from tests.python.dbt_harness import query
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.python.dbt_harness import REAL, load_via_replay, real_json_rows, run_dbt
+from tests.python.dbt_harness import REAL, load_via_replay, query, real_json_rows, run_dbt
 
 PRICE_DAYS = [(date(2020, 3, 28), date(2020, 3, 30)), (date(2020, 10, 24), date(2020, 10, 26))]
 INSIGHTS_PRICES = {
@@ -64,15 +64,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert run.returncode == 0, run.output[-4000:]
     assert not run.failed(), run.failed()
     return db
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_bmrs_costs_has_the_calendar_periods_per_day(built: Path) -> None:

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from tests.python.dbt_harness import load_via_replay, real_json_rows, run_dbt
+from tests.python.dbt_harness import query as q
 
 # cautious: the completeness tests also ref the calendar; do not pull in tests of unselected models
 MARTS = [
@@ -65,15 +66,6 @@ def grid_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = run_dbt(["build", "-s", *MARTS, *AS_OF], work / "build", duckdb_path=db)
     assert run.returncode == 0, run.output[-3000:]
     return db
-
-
-def q(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_frequency_events_and_durations(grid_db: Path) -> None:
