@@ -7,8 +7,6 @@ Rows go through the real loader path (``loaders.parse.parse_records_file`` -> Pa
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -21,6 +19,7 @@ from loaders.registry import get_dataset
 from loaders.samples import legacy
 from loaders.warehouse.base import TableBatch, Writer
 from loaders.warehouse.duckdb_writer import DuckDBWriter
+from tests.python.dbt_harness import run_dbt
 
 ROOT = Path(__file__).resolve().parents[2]
 GBPOWER = str(Path(sys.executable).with_name("gbpower"))
@@ -67,27 +66,13 @@ def load_rows(
 
 
 def dbt(args: list[str], db: Path, tmp: Path, target: str = "duckdb", env: dict[str, str] | None = None) -> str:
-    """Run ``gbpower dbt ARGS`` against ``db`` with private target/log paths; returns stdout.
+    """Run ``gbpower dbt ARGS`` against ``db`` with private target/log paths; returns dbt's output.
 
     Raises AssertionError (with dbt's output) when dbt fails."""
-    full_env = dict(os.environ)
-    full_env["GBPOWER_DUCKDB"] = str(db)
-    full_env.update(env or {})
-    cmd = [
-        GBPOWER,
-        "dbt",
-        *args,
-        "--target",
-        target,
-        "--target-path",
-        str(tmp / "target"),
-        "--log-path",
-        str(tmp / "logs"),
-    ]
-    proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
-    return proc.stdout
+    run = run_dbt(args, tmp, target=target, env=env, duckdb_path=db)
+    if run.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{run.output[-9000:]}")
+    return run.output
 
 
 def load_legacy(db: Path | Writer, work: Path) -> None:
