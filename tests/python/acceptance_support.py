@@ -7,7 +7,6 @@ Rows go through the real loader path (``loaders.parse.parse_records_file`` -> Pa
 from __future__ import annotations
 
 import json
-import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,6 @@ from loaders.warehouse.duckdb_writer import DuckDBWriter
 from tests.python.dbt_harness import run_dbt
 
 ROOT = Path(__file__).resolve().parents[2]
-GBPOWER = str(Path(sys.executable).with_name("gbpower"))
 LEGACY_DIR = ROOT / "loaders" / "samples" / "real" / "legacy_2022-03-19_SP27"
 PHY = LEGACY_DIR / "PHYBMDATA_PN_QPN_MEL_MIL_BOALF_2022-03-19_SP27_all_bmus.csv"
 BOD = LEGACY_DIR / "BOD_2022-03-19_SP27_all_bmus.csv"
