@@ -74,7 +74,7 @@ def sort_key(dataset: str):
     return lambda r: parse_ts(str(r[col]))
 
 
-def _write(path: Path, rows: Iterable[Row], fast: bool) -> int:
+def write_ndjson(path: Path, rows: Iterable[Row], fast: bool) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".ndjson.tmp")
     n = 0
@@ -166,16 +166,16 @@ def build_store(
         for key, rows in synth.items():
             dataset, _, variant = key.partition("/")
             path = store_path(root, dataset, day, variant or None)
-            record(key, day.isoformat(), _write(path, rows, fast=True), "synthetic")
+            record(key, day.isoformat(), write_ndjson(path, rows, fast=True), "synthetic")
         log.info("store %s: synthetic day %s (%s datasets)", root, day, len(synth))
     for (dataset, day), (set_name, rows) in sorted(buckets.items()):
         rows = sorted(rows, key=sort_key(dataset))
         path = store_path(root, dataset, day)
-        record(dataset, day.isoformat(), _write(path, rows, fast=False), f"real:{set_name}")
+        record(dataset, day.isoformat(), write_ndjson(path, rows, fast=False), f"real:{set_name}")
     if "BMUNITS" in wanted:
         seen = {r.get("nationalGridBmUnit") for r in ref_units}
         synth_units = [r for r in generate_bmunits(scale, seed) if r["nationalGridBmUnit"] not in seen]
-        n = _write(store_path(root, "BMUNITS", SNAPSHOT), [*ref_units, *synth_units], fast=False)
+        n = write_ndjson(store_path(root, "BMUNITS", SNAPSHOT), [*ref_units, *synth_units], fast=False)
         record("BMUNITS", SNAPSHOT, n, "real+synthetic" if ref_units else "synthetic")
     manifest = {k: dict(sorted(v.items())) for k, v in sorted(manifest.items())}
     (root / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
