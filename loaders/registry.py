@@ -479,10 +479,3 @@ def get_dataset(name: str) -> Dataset:
             return d
     known = ", ".join(sorted(DATASETS))
     raise UnknownDataset(f"unknown dataset {name!r}; known datasets: {known}")
-
-
-def dataset_for_table(table: str) -> Dataset:
-    for d in DATASETS.values():
-        if table in d.tables:
-            return d
-    raise KeyError(table)
