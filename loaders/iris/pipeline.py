@@ -77,13 +77,18 @@ def new_batch_id() -> str:
 
 
 def _decode(item: Incoming) -> Decoded | Poison:
+    """Decode one message. The body is read exactly once: the Service Bus SDK hands out a one-shot
+    generator of AMQP data sections, so reading it a second time (e.g. for the quarantine copy)
+    would give ``b""``."""
     try:
-        return decode_message(item.message_id, item.subject, item.body, item.application_properties)
+        raw = body_bytes(item.body)
     except PoisonMessage as exc:
-        try:
-            raw = body_bytes(item.body)
-        except PoisonMessage:
-            raw = repr(item.body).encode("utf-8", "replace")
+        raw = repr(item.body).encode("utf-8", "replace")
+        mid = message_id_of(item.message_id, item.application_properties, raw)
+        return Poison(item, mid, item.subject or "unknown", exc.reason, exc.description, raw)
+    try:
+        return decode_message(item.message_id, item.subject, raw, item.application_properties)
+    except PoisonMessage as exc:
         mid = message_id_of(item.message_id, item.application_properties, raw)
         return Poison(item, mid, item.subject or "unknown", exc.reason, exc.description, raw)
 

@@ -5,7 +5,10 @@ calls (``receive_messages``, ``complete_message``, ``abandon_message``, ``dead_l
 ``renew_message_lock`` and the context-manager protocol) with peek-lock semantics: each delivery
 gets a lock token that expires; an expired or abandoned delivery goes back to the queue with its
 delivery count raised; settling a delivery whose lock has expired raises ``MessageLockLostError``
-as the SDK does. ``FakeMessage`` exposes the attributes the service reads.
+as the SDK does. ``FakeMessage`` exposes the attributes the service reads; like ``ServiceBusReceivedMessage`` (which
+returns ``AmqpAnnotatedMessage.body``), its ``body`` for a DATA message (a list of byte sections) is
+a *new one-shot generator* on every access, so code that reads one body object twice gets ``b""``
+the second time, as it would against the real SDK.
 
 Run as a script (``python tests/python/iris_fakes.py …``) it starts the real service in this
 process with a fake queue of synthetic messages, so a test can signal a real process."""
@@ -37,13 +40,26 @@ class FakeMessage:
         message_id: str | None = None,
         application_properties: dict[Any, Any] | None = None,
     ) -> None:
-        self.body = body
+        # DATA body: the sections, handed out as a fresh one-shot generator per access (the SDK's
+        # ``(i for i in self._data_body)``); VALUE body (str/bytes/None/other): returned as is.
+        if isinstance(body, bytes | bytearray | str) or body is None or isinstance(body, dict):
+            self._value: Any = body
+            self._sections: list[Any] | None = None
+        else:
+            self._value = None
+            self._sections = list(body)
         self.subject = subject
         self.message_id = message_id
         self.application_properties = application_properties
         self.delivery_count = 0
         self.lock_token: str | None = None
         self.locked_until_utc: datetime | None = None
+
+    @property
+    def body(self) -> Any:
+        if self._sections is not None:
+            return (section for section in self._sections)
+        return self._value
 
     def delivery(self) -> FakeMessage:
         m = FakeMessage(self.body, self.subject, self.message_id, self.application_properties)

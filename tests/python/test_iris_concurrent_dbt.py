@@ -91,7 +91,7 @@ def test_service_and_dbt_build_share_the_file_for_a_minute(tmp_path, duckdb_path
 
     expected: Counter = Counter()
     for m in sent:
-        expected[m.subject] += len(json.loads(m.body[0]))
+        expected[m.subject] += len(json.loads(b"".join(m.body)))
     con = duckdb.connect(str(duckdb_path), read_only=True)
     try:
         ids = con.execute("SELECT count(*), count(DISTINCT message_id) FROM raw.iris_messages").fetchone()

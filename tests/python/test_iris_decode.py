@@ -199,3 +199,17 @@ def test_cli_without_settings_exits_2_naming_what_is_missing(tmp_path):
     assert r.returncode == 2
     assert "missing ClientId (env IRIS_CLIENT_ID), QueueName (env IRIS_QUEUE_NAME)" in r.stderr
     assert SECRET not in r.stderr + r.stdout
+
+
+def test_poison_copy_reads_a_one_shot_sdk_body_once(tmp_path):
+    """azure-servicebus hands out the DATA body as a one-shot generator; the quarantined copy of a
+    poison message must still hold every byte (it was 0 bytes when the body was read twice)."""
+    from loaders.iris.pipeline import Incoming, Poison, _decode, quarantine_message
+
+    raw = json.dumps([{"dataset": "SYS_WARN", "warningText": "Electricity margin notice"}]).encode()
+    one_shot = (section for section in [raw[:10], raw[10:]])
+    poison = _decode(Incoming(message_id="SYS_WARN_1.json", subject="SYS_WARN", body=one_shot))
+    assert isinstance(poison, Poison) and poison.reason == "unknown_dataset"
+    assert poison.raw == raw
+    target = quarantine_message(tmp_path, poison, name="SYS_WARN_1.json")
+    assert target.read_bytes() == raw
