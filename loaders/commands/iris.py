@@ -69,6 +69,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument(
         "--min-age", type=float, default=2.0, help="skip files modified less than this many seconds ago (default 2)"
     )
+    g.add_argument(
+        "--settle",
+        type=float,
+        default=0.5,
+        help="read a file only if its size and mtime are unchanged across two looks this far apart, s (default 0.5)",
+    )
     g.add_argument("--batch-files", type=int, default=2000, help="files per transaction (default 2000)")
     p.set_defaults(func=run)
 
@@ -142,6 +148,7 @@ def _run_drain(args: argparse.Namespace, writer: Writer, stop: threading.Event) 
             watch=args.watch,
             poll_s=args.poll,
             min_age_s=args.min_age,
+            settle_s=args.settle,
             retry_budget_s=args.retry_budget,
         ),
         stop=stop,

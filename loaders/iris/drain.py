@@ -5,7 +5,19 @@ Each file is one message; its name is the message id, so a file re-read after a 
 by the writer's message-id check. A file leaves ``DIR/<DATASET>/`` only after its rows are
 committed: it is moved to ``DIR/processed/<DATASET>/`` (or deleted). A malformed file is moved to
 ``DIR/quarantine/<DATASET>/`` with a ``.reason`` file next to it. Kill the process at any moment and
-restart it: nothing is lost and nothing is loaded twice."""
+restart it: nothing is lost and nothing is loaded twice.
+
+Files still being written. Elexon's official clients write each message *in place* (Python
+``open(path, 'w+')`` + ``json.dump``; Node ``writeFile``; .NET ``File.WriteAllTextAsync``), with no
+temporary name, and the Node/.NET clients complete the message whatever happens to the write. Two
+rules keep a half-written file from being lost:
+
+1. A file is read only when it is older than ``min_age_s`` *and* its size and mtime are the same at
+   two looks ``settle_s`` apart (files left for this reason are counted and logged).
+2. A quarantined file's size and mtime (nanoseconds) are recorded in its ``.reason``. If the client
+   was stalled longer than that and finishes writing later — into the moved file, since it holds
+   the open file — the file no longer matches its ``.reason``, so the next pass takes it back
+   (``DIR/<DATASET>/``) and loads it. A truly truncated file never changes, so it stays quarantined."""
 
 from __future__ import annotations
 
@@ -48,6 +60,7 @@ class DrainOptions:
     watch: bool = False  # keep polling for new files instead of exiting when drained
     poll_s: float = 2.0
     min_age_s: float = 2.0  # leave files younger than this (the client may still be writing them)
+    settle_s: float = 0.5  # ...and files whose size/mtime changed between two looks this far apart
     retry_budget_s: float = 600.0  # keep retrying a failed commit this long (files stay put)
     work_root: Path | None = None
     max_batches: int | None = None
@@ -61,12 +74,19 @@ class DrainStats:
     inserted: int = 0
     poison: int = 0
     failed_batches: int = 0
+    left_unsettled: int = 0  # files left for a later pass: too fresh, or still changing
+    reclaimed: int = 0  # quarantined files taken back because the client finished writing them
 
 
-def pending_files(root: Path, min_age_s: float = 0.0) -> list[Path]:
-    """Files waiting to be loaded, oldest dataset directory order then name."""
-    now = time.time()
-    out: list[Path] = []
+def _signature(p: Path) -> tuple[int, int] | None:
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _candidates(root: Path) -> list[Path]:
     candidates: list[Path] = []
     with contextlib.suppress(FileNotFoundError):
         for entry in sorted(root.iterdir()):
@@ -76,17 +96,111 @@ def pending_files(root: Path, min_age_s: float = 0.0) -> list[Path]:
                 candidates.extend(sorted(p for p in entry.iterdir() if p.is_file()))
             elif entry.is_file():
                 candidates.append(entry)
-    for p in candidates:
-        if p.name.startswith(".") or p.name.endswith(_SKIP_SUFFIXES):
+    return [p for p in candidates if not p.name.startswith(".") and not p.name.endswith(_SKIP_SUFFIXES)]
+
+
+def settled_files(root: Path, min_age_s: float = 0.0, settle_s: float = 0.0) -> tuple[list[Path], int]:
+    """(files ready to load, number left because too fresh or still changing).
+
+    Ready = older than ``min_age_s`` and the same size and mtime at two looks ``settle_s`` apart."""
+    now = time.time()
+    first: dict[Path, tuple[int, int]] = {}
+    left = 0
+    for p in _candidates(root):
+        sig = _signature(p)
+        if sig is None:
             continue
-        if min_age_s > 0:
-            try:
-                if now - p.stat().st_mtime < min_age_s:
-                    continue
-            except FileNotFoundError:
-                continue
+        if min_age_s > 0 and now - sig[1] / 1e9 < min_age_s:
+            left += 1
+            continue
+        first[p] = sig
+    if settle_s > 0 and first:
+        time.sleep(settle_s)
+    out: list[Path] = []
+    for p, sig in first.items():
+        again = _signature(p)
+        if again is None:
+            continue
+        if again != sig:
+            left += 1
+            continue
         out.append(p)
-    return out
+    return out, left
+
+
+def pending_files(root: Path, min_age_s: float = 0.0) -> list[Path]:
+    """Files waiting to be loaded (older than ``min_age_s``), dataset directory order then name."""
+    return settled_files(root, min_age_s)[0]
+
+
+def _recorded_signature(reason: Path) -> tuple[int, int] | None:
+    """The (size, mtime_ns) a ``.reason`` file recorded for its quarantined file, if any."""
+    size = mtime = None
+    try:
+        for line in reason.read_text(encoding="utf-8").splitlines():
+            if line.startswith("file_size: "):
+                size = int(line.split(": ", 1)[1])
+            elif line.startswith("file_mtime_ns: "):
+                mtime = int(line.split(": ", 1)[1])
+    except (FileNotFoundError, ValueError):
+        return None
+    return (size, mtime) if size is not None and mtime is not None else None
+
+
+def reclaim_changed_quarantine(root: Path) -> list[Path]:
+    """Take back quarantined files that changed after they were quarantined (a client that was
+    stalled mid-write finished writing them): move each to ``root/<DATASET>/`` and drop its
+    ``.reason``. Returns the paths they were moved to."""
+    back: list[Path] = []
+    qroot = root / QUARANTINE
+    if not qroot.is_dir():
+        return back
+    for reason in sorted(qroot.glob("*/*.reason")):
+        body = reason.with_name(reason.name[: -len(".reason")])
+        recorded = _recorded_signature(reason)
+        now = _signature(body)
+        if recorded is None or now is None or now == recorded:
+            continue
+        dest_dir = root / body.parent.name
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        dest = dest_dir / body.name
+        if dest.exists():  # a newer copy of the same message is waiting: keep this one for inspection
+            continue
+        os.replace(body, dest)
+        reason.unlink(missing_ok=True)
+        log.warning(
+            "IRIS file %s changed after it was quarantined (the client finished writing it): taken back to %s",
+            body,
+            dest,
+        )
+        back.append(dest)
+    return back
+
+
+def looks_one_level_too_high(root: Path) -> Path | None:
+    """A subfolder that holds dataset folders, when ``root`` itself holds none (DIR given one level
+    too high, e.g. the client's parent folder)."""
+    from loaders.registry import UnknownDataset, get_dataset
+
+    def dataset_dirs(d: Path) -> bool:
+        for sub in d.iterdir():
+            if sub.is_dir() and sub.name not in (PROCESSED, QUARANTINE):
+                try:
+                    get_dataset(sub.name)
+                    return True
+                except UnknownDataset:
+                    continue
+        return False
+
+    try:
+        if dataset_dirs(root):
+            return None
+        for sub in sorted(root.iterdir()):
+            if sub.is_dir() and not sub.name.startswith(".") and dataset_dirs(sub):
+                return sub
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return None
+    return None
 
 
 def _chunks(files: list[Path], opt: DrainOptions) -> list[list[Path]]:
@@ -134,10 +248,26 @@ class DirectoryDrain:
         if not self.root.is_dir():
             log.error("IRIS directory %s does not exist", self.root)
             return 2
+        nested = looks_one_level_too_high(self.root)
+        if nested is not None:
+            log.warning(
+                "IRIS directory %s has no dataset folders but %s has: is DIR one level too high? (try --from-dir %s)",
+                self.root,
+                nested,
+                nested,
+            )
         failed = False
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="iris-commit") as committer:
             while not self.stop.is_set():
-                files = pending_files(self.root, self.opt.min_age_s)
+                self.stats.reclaimed += len(reclaim_changed_quarantine(self.root))
+                files, left = settled_files(self.root, self.opt.min_age_s, self.opt.settle_s)
+                if left:
+                    log.info(
+                        "%d file(s) left for a later pass: younger than %.1fs or still being written",
+                        left,
+                        self.opt.min_age_s,
+                    )
+                self.stats.left_unsettled = left
                 in_flight: tuple[PreparedBatch, Future[CommitResult | None]] | None = None
                 for chunk in _chunks(files, self.opt):
                     if self.stop.is_set() or failed:
@@ -161,13 +291,16 @@ class DirectoryDrain:
                 failed = False
                 self.stop.wait(self.opt.poll_s)
         log.info(
-            "IRIS directory %s: %d batches, %d files, %d records (%d new rows), %d quarantined",
+            "IRIS directory %s: %d batches, %d files, %d records (%d new rows), %d quarantined, "
+            "%d taken back from quarantine, %d left (too fresh or still being written)",
             self.root,
             self.stats.batches,
             self.stats.files,
             self.stats.records,
             self.stats.inserted,
             self.stats.poison,
+            self.stats.reclaimed,
+            self.stats.left_unsettled,
         )
         return 1 if failed else 0
 
@@ -249,8 +382,16 @@ class DirectoryDrain:
             except FileNotFoundError:
                 pass
         for poison in batch.poison:
+            sig = _signature(poison.item.handle)
+            if sig is None:
+                continue
             try:
-                target = quarantine_message(self.root / QUARANTINE, poison, name=poison.item.handle.name)
+                target = quarantine_message(
+                    self.root / QUARANTINE,
+                    poison,
+                    name=poison.item.handle.name,
+                    extra={"file_size": str(sig[0]), "file_mtime_ns": str(sig[1])},
+                )
             except FileNotFoundError:
                 continue
             log.warning(

@@ -154,16 +154,20 @@ def commit_batch(writer: Writer, batch: PreparedBatch) -> CommitResult:
     return CommitResult(inserted, time.monotonic() - t0, datetime.now(UTC))
 
 
-def quarantine_message(root: Path, poison: Poison, name: str | None = None) -> Path:
+def quarantine_message(
+    root: Path, poison: Poison, name: str | None = None, extra: dict[str, str] | None = None
+) -> Path:
     """Keep a poison message's body as ``root/<DATASET>/<message_id>`` with a ``.reason`` file
-    (written first, so a crash in between leaves the reason, never an unexplained body)."""
+    (written first, so a crash in between leaves the reason, never an unexplained body); ``extra``
+    adds ``key: value`` lines to the ``.reason``."""
     d = root / safe_name(poison.dataset or "unknown")
     d.mkdir(parents=True, exist_ok=True)
     if name is None:
         name = poison.message_id if poison.message_id.endswith(".json") else poison.message_id + ".json"
     target = d / safe_name(name, limit=200)
     target.with_name(target.name + ".reason").write_text(
-        f"message_id: {poison.message_id}\nreason: {poison.reason}\ndescription: {poison.description}\n",
+        f"message_id: {poison.message_id}\nreason: {poison.reason}\ndescription: {poison.description}\n"
+        + "".join(f"{k}: {v}\n" for k, v in (extra or {}).items()),
         encoding="utf-8",
     )
     if isinstance(poison.item.handle, Path):

@@ -211,3 +211,115 @@ def test_kill_9_at_random_points_then_restart_loses_and_duplicates_nothing(tmp_p
     for d in DATASETS:
         n = _q(duckdb_path, f"SELECT count(*) FROM analytics.bmrs_{d.lower()}_unified")[0][0]
         assert n == expected[d], f"{d}: {n} rows in the unified view, {expected[d]} records sent"
+
+
+class _StalledClientWrite:
+    """Elexon's Python IRIS client's write, stalled mid-file: ``open(path, 'w+')`` then the text in
+    two ``write`` calls (a buffered ``json.dump`` of an ~11 kB message flushes its first 8 kB
+    block first), with a stall in between. The second write goes through the same open file, so it
+    lands in the file wherever the drain has moved it meanwhile."""
+
+    def __init__(self, path: Path, text: str, first_chunk: int = 8192) -> None:
+        import threading
+
+        self.path, self.text, self.first_chunk = path, text, first_chunk
+        self.first_written = threading.Event()
+        self.resume = threading.Event()
+        self.thread = threading.Thread(target=self._write, daemon=True)
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "w+") as f:  # the client's own call
+            f.write(self.text[: self.first_chunk])
+            f.flush()
+            self.first_written.set()
+            self.resume.wait(30)
+            f.write(self.text[self.first_chunk :])
+
+    def start_and_stall(self) -> None:
+        self.thread.start()
+        assert self.first_written.wait(10)
+
+    def finish(self) -> None:
+        self.resume.set()
+        self.thread.join(10)
+        assert not self.thread.is_alive()
+
+
+def _freq_message_text(n: int = 130, start: int = 20000) -> str:
+    text = json.dumps([make_record("FREQ", start + i) for i in range(n)])
+    assert 10_000 < len(text) < 16_384  # two write calls, as the client's buffered json.dump makes
+    return text
+
+
+def _drain_once(src: Path, db: Path, **opts):
+    from loaders.iris.drain import DirectoryDrain, DrainOptions
+    from loaders.warehouse.duckdb_writer import DuckDBWriter
+
+    with DuckDBWriter(db, lock_timeout_s=5, memory_limit="1GB") as writer:
+        drain = DirectoryDrain(src, writer, DrainOptions(min_age_s=0, work_root=src.parent / "work", **opts))
+        assert drain.run() == 0
+        return drain.stats
+
+
+def test_a_client_write_stalled_past_the_checks_is_taken_back_from_quarantine_and_loaded(tmp_path, duckdb_path):
+    src = tmp_path / "iris"
+    text = _freq_message_text()
+    client = _StalledClientWrite(src / "FREQ" / "FREQ_stalled.json", text)
+    client.start_and_stall()
+    # the stall outlasts both looks: the drain reads the first 8 kB, judges it malformed, quarantines it
+    stats = _drain_once(src, duckdb_path, settle_s=0.05)
+    quarantined = src / "quarantine" / "FREQ" / "FREQ_stalled.json"
+    assert stats.poison == 1 and quarantined.exists()
+    assert "undecodable" in quarantined.with_name("FREQ_stalled.json.reason").read_text()
+    # the client finishes writing — into the moved file, through its open handle — and completes
+    client.finish()
+    assert quarantined.read_text() == text
+    stats = _drain_once(src, duckdb_path, settle_s=0.05)
+    assert stats.reclaimed == 1 and stats.records == 130
+    assert not quarantined.exists() and not quarantined.with_name("FREQ_stalled.json.reason").exists()
+    assert (src / "processed" / "FREQ" / "FREQ_stalled.json").read_text() == text
+    rows = _q(duckdb_path, "SELECT count(*), count(DISTINCT measurementTime) FROM raw.bmrs_freq_iris")
+    assert rows == [(130, 130)]
+    # a further pass changes nothing: every record exactly once
+    _drain_once(src, duckdb_path, settle_s=0.05)
+    assert _q(duckdb_path, "SELECT count(*) FROM raw.bmrs_freq_iris") == [(130,)]
+
+
+def test_a_file_still_changing_between_two_looks_is_left_and_counted(tmp_path, duckdb_path):
+    import threading
+
+    src = tmp_path / "iris"
+    path = src / "FREQ" / "FREQ_growing.json"
+    text = _freq_message_text(start=30000)
+    client = _StalledClientWrite(path, text)
+    client.start_and_stall()
+    # while the drain looks twice, the client writes the rest: the file changed, so it is left alone
+    threading.Timer(0.3, client.resume.set).start()
+    stats = _drain_once(src, duckdb_path, settle_s=1.0)
+    client.finish()
+    assert stats.left_unsettled == 1 and stats.poison == 0 and stats.files == 0
+    assert not (src / "quarantine").exists()
+    stats = _drain_once(src, duckdb_path, settle_s=0.05)
+    assert stats.records == 130 and stats.left_unsettled == 0
+    assert _q(duckdb_path, "SELECT count(*) FROM raw.bmrs_freq_iris") == [(130,)]
+
+
+def test_a_truly_truncated_file_stays_quarantined(tmp_path, duckdb_path):
+    src = tmp_path / "iris"
+    (src / "FREQ").mkdir(parents=True)
+    (src / "FREQ" / "FREQ_cut.json").write_text(_freq_message_text(start=40000)[:8192])
+    for _ in range(3):
+        _drain_once(src, duckdb_path, settle_s=0.05)
+    kept = src / "quarantine" / "FREQ" / "FREQ_cut.json"
+    assert kept.exists() and "undecodable" in kept.with_name("FREQ_cut.json.reason").read_text()
+    assert not (src / "FREQ" / "FREQ_cut.json").exists()
+
+
+def test_from_dir_warns_when_dir_is_one_level_too_high(tmp_path, duckdb_path, caplog):
+    src = tmp_path / "downloads"
+    write_client_files(src / "iris", list(messages(2)))
+    with caplog.at_level("WARNING", logger="loaders.iris.drain"):
+        stats = _drain_once(src, duckdb_path, settle_s=0)
+    assert stats.files == 0
+    assert any("one level too high" in r.getMessage() and str(src / "iris") in r.getMessage() for r in caplog.records)
