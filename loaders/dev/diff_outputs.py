@@ -14,7 +14,7 @@ warehouse is cached by commit, so comparing again after another edit only rebuil
 Every relation of the ``raw`` and ``analytics`` schemas is compared as a multiset of rows
 (``EXCEPT ALL`` both ways) over the columns both sides have (rows that differ only in the last bits of
 a double — DuckDB's parallel sums are not bit-reproducible run to run — are paired and accepted within
-a relative 1e-9, and counted as such), leaving out load-time columns
+1e-9 + 1e-12 × the value, and counted as such), leaving out load-time columns
 (``_ingested_at``/``ingested_at``, ``_batch_id``/``batch_id`` and the window log's timestamps), which
 differ between any two loads. Exit 0 when every relation is identical, 1 otherwise (the differing
 relations and a few example rows are printed).
@@ -41,7 +41,8 @@ VOLATILE_COLUMNS = frozenset(
 
 
 FLOAT_TYPES = frozenset({"DOUBLE", "FLOAT", "REAL"})
-FLOAT_TOLERANCE = 1e-9
+FLOAT_ABS_TOLERANCE = 1e-9  # far below any unit we report (MWh to 6 dp, GBP to 2 dp)
+FLOAT_REL_TOLERANCE = 1e-12  # a double carries ~16 significant digits
 MAX_PAIRED_ROWS = 200_000
 
 
@@ -55,7 +56,7 @@ class RelationDiff:
     columns_only_base: list[str] = field(default_factory=list)
     columns_only_new: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
-    float_noise: int = 0  # rows that differ only below FLOAT_TOLERANCE (parallel summation order)
+    float_noise: int = 0  # rows that differ only by float noise (parallel summation order)
 
     @property
     def identical(self) -> bool:
@@ -83,8 +84,7 @@ def _sort_key(row: tuple, floats: list[int]) -> tuple:
 def _equal_within_tolerance(left: list[tuple], right: list[tuple], floats: list[int]) -> bool:
     """Rows equal but for float noise: DuckDB sums in parallel, so the last bits of a double depend on
     the order threads finish in, even for the same SQL on the same data. Pairs the rows in sorted order;
-    every non-float value must be equal and every float within ``FLOAT_TOLERANCE`` (absolute, or
-    relative for large values)."""
+    every non-float value must be equal and every float within 1e-9 + 1e-12 × its magnitude."""
     for a, b in zip(
         sorted(left, key=lambda r: _sort_key(r, floats)),
         sorted(right, key=lambda r: _sort_key(r, floats)),
@@ -92,7 +92,7 @@ def _equal_within_tolerance(left: list[tuple], right: list[tuple], floats: list[
     ):
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             if i in floats and x is not None and y is not None:
-                if abs(x - y) > FLOAT_TOLERANCE * max(1.0, abs(x), abs(y)):
+                if abs(x - y) > FLOAT_ABS_TOLERANCE + FLOAT_REL_TOLERANCE * max(abs(x), abs(y)):
                     return False
             elif x != y:
                 return False
@@ -232,7 +232,7 @@ def print_report(report: Report) -> None:
         print(f"added    {name} (new relation; not compared)")
     for r in report.relations:
         if r.identical:
-            noise = f"; {r.float_noise:,} differ only below {FLOAT_TOLERANCE:g} (float summation order)"
+            noise = f"; {r.float_noise:,} differ only in the last bits of a double (summation order)"
             print(f"same     {r.name} ({r.new_rows:,} rows{noise if r.float_noise else ''})")
             continue
         print(
