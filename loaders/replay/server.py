@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from loaders.registry import DATASETS, Dataset, Envelope, TimeParams
-from loaders.settlement import LONDON
+from loaders.settlement import LONDON, settlement_period_of
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,34 @@ class Store:
             self._bounds[path] = result
         return result
 
+    def period_counts(self, dataset: Dataset, first: date, last: date) -> dict[tuple[date, int], int]:
+        """Rows per (settlement date, period) from ``first`` to ``last`` over every variant's files."""
+        folders = [self.root / dataset.name / v for v in dataset.variants] or [self.root / dataset.name]
+        counts: dict[tuple[date, int], int] = {}
+        day = first - timedelta(days=1)
+        while day <= last + timedelta(days=1):
+            for folder in folders:
+                path = folder / f"{day.isoformat()}.ndjson"
+                if not path.exists():
+                    continue
+                for line in path.read_bytes().splitlines():
+                    key = _settlement_period(dataset, json.loads(line)) if line.strip() else None
+                    if key and first <= key[0] <= last:
+                        counts[key] = counts.get(key, 0) + 1
+            day += timedelta(days=1)
+        return counts
+
+
+def _settlement_period(dataset: Dataset, row: dict) -> tuple[date, int] | None:
+    """The (settlement date, period) a stored row counts towards in ``/data-status``."""
+    period = row.get("settlementPeriod", row.get("settlementPeriodFrom"))
+    if row.get("settlementDate") and period is not None:
+        return date.fromisoformat(str(row["settlementDate"])[:10]), int(period)
+    column = dataset.window_column
+    if column and row.get(column):
+        return settlement_period_of(_parse_ts(str(row[column])))
+    return None
+
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
     """The rows of an NDJSON file as the inside of a JSON array (rows separated by commas)."""
@@ -192,6 +220,8 @@ class ReplayServer:
     @property
     def base_url(self) -> str:
         host, port = self.httpd.server_address[:2]
+        if isinstance(host, bytes):
+            host = host.decode()
         return f"http://{host}:{port}{API_PREFIX}"
 
     def start(self) -> ReplayServer:
@@ -231,6 +261,8 @@ class ReplayServer:
             return self._send_error(h, 400, "The date range requested is too large: maximum range exceeded")
         if fault and fault.kind == "slow":
             time.sleep(fault.delay_s)
+        if path.startswith("/data-status/"):
+            return self._send_data_status(h, path.removeprefix("/data-status/"), query)
         route = _match_route(path)
         if route is None:
             return self._send_error(h, 404, f"no such route {path}")
@@ -240,6 +272,30 @@ class ReplayServer:
         except ValueError as exc:
             return self._send_error(h, 400, str(exc))
         self._send_body(h, dataset, body, truncate=bool(fault and fault.kind == "truncate"))
+
+    def _send_data_status(self, h: BaseHTTPRequestHandler, name: str, query: dict[str, list[str]]) -> None:
+        """``/data-status/{DATASET}``: data points per settlement period in the store (what Elexon
+        holds, as far as this replay knows), so a period missing from the store is a source gap."""
+        from loaders.gaps.data_status import DATA_STATUS_DATASETS
+
+        if name not in DATA_STATUS_DATASETS or name not in DATASETS:
+            return self._send_error(h, 404, f"no such route /data-status/{name}")
+        try:
+            d0 = date.fromisoformat(_one(query, "settlementDateFrom")[:10])
+            d1 = date.fromisoformat(_one(query, "settlementDateTo")[:10])
+        except ValueError as exc:
+            return self._send_error(h, 400, str(exc))
+        counts = self.store.period_counts(DATASETS[name], d0, d1)
+        rows = [
+            {"settlementDate": d.isoformat(), "settlementPeriod": p, "dataPointCount": n}
+            for (d, p), n in sorted(counts.items())
+        ]
+        payload = json.dumps({"data": rows, "metadata": {"datasets": [name]}}).encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(payload)))
+        h.end_headers()
+        h.wfile.write(payload)
 
     def _send_error(self, h: BaseHTTPRequestHandler, status: int, msg: str, headers: dict | None = None) -> None:
         payload = json.dumps({"status": status, "title": msg, "errors": {}}).encode()
