@@ -1,10 +1,15 @@
-"""Descriptions of every raw field (API/IRIS name), used to generate the dbt source and staging docs.
+"""The shared field glossary: a description of every raw field (API/IRIS name), used to generate the
+dbt source, staging and unified docs (each entry becomes a doc block ``field_<snake_name>`` in
+``models/docs/fields.md``).
 
-Keys are the registry's field names; ``DATASET_OVERRIDES`` refines a field whose meaning depends on
-the dataset. A test checks that every registry field has a description here.
+Keys are the registry's field names. A field whose meaning depends on the dataset is described in
+that dataset's entry (``Dataset.column_docs`` in ``loaders/datasets/``), which wins over the glossary.
+A test checks that every registry field has a description.
 """
 
 from __future__ import annotations
+
+from loaders.registry import DATASETS
 
 COLUMN_DOCS: dict[str, str] = {
     "dataset": "Elexon dataset code carried on the row (e.g. BOALF); null on convenience routes.",
@@ -127,30 +132,6 @@ COLUMN_DOCS: dict[str, str] = {
     "interconnectorId": "Interconnector id, for interconnector units.",
 }
 
-DATASET_OVERRIDES: dict[tuple[str, str], str] = {
-    ("BOD", "levelFrom"): "Width of the pair's MW band at time_from (MW; bids negative).",
-    ("BOD", "levelTo"): "Width of the pair's MW band at time_to (MW; bids negative).",
-    ("PN", "levelFrom"): "Physical notification at time_from (MW).",
-    ("PN", "levelTo"): "Physical notification at time_to (MW).",
-    ("BOALF", "levelFrom"): "Accepted level at time_from (MW).",
-    ("BOALF", "levelTo"): "Accepted level at time_to (MW).",
-    ("MELS", "levelFrom"): "Maximum export limit at time_from (MW).",
-    ("MELS", "levelTo"): "Maximum export limit at time_to (MW).",
-    ("MILS", "levelFrom"): "Maximum import limit at time_from (MW).",
-    ("MILS", "levelTo"): "Maximum import limit at time_to (MW).",
-    ("MID", "volume"): "Traded volume (MWh).",
-    ("DISBSAD", "volume"): "Volume of the adjustment action (MWh).",
-    ("INDGEN", "generation"): "Indicated generation forecast (MW).",
-    ("INDDEM", "demand"): "Indicated demand forecast (MW).",
-    ("INDO", "demand"): "Initial national demand outturn (MW).",
-    ("ITSDO", "demand"): "Initial transmission system demand outturn (MW).",
-    ("WINDFOR", "generation"): "Forecast wind generation (MW).",
-    ("FUELINST", "generation"): "Average generation of the fuel type over 5 minutes (MW).",
-    ("FUELHH", "generation"): "Average generation of the fuel type over the half hour (MW).",
-    ("WINDFOR", "startTime"): "Start of the forecast hour (UTC).",
-    ("EBOCF", "createdDateTime"): "When Elexon created this cashflow record (UTC).",
-}
-
 METADATA_DOCS: dict[str, str] = {
     "_ingested_at": "When the loader committed the row (UTC).",
     "_source": "Where the row came from: 'api' (historic Insights API) or 'iris' (IRIS stream).",
@@ -160,7 +141,21 @@ METADATA_DOCS: dict[str, str] = {
 }
 
 
+# Columns the generated models add (keys are their doc-block names without the ``field_`` prefix).
+MODEL_DOCS: dict[str, str] = {
+    "staging_source": "Where the row came from: 'api' or 'iris'.",
+    "unified_source": "Which side won for this key: 'api' or 'iris'.",
+    "unified_key": "Hash of the natural key (the merge key on BigQuery).",
+}
+
+
 def describe(dataset: str, field: str) -> str:
+    """The description of ``field`` in ``dataset``: the dataset's own, else the glossary's."""
     if field in METADATA_DOCS:
         return METADATA_DOCS[field]
-    return DATASET_OVERRIDES.get((dataset, field)) or COLUMN_DOCS[field]
+    return DATASETS[dataset].column_docs.get(field) or COLUMN_DOCS[field]
+
+
+def is_shared(dataset: str, field: str) -> bool:
+    """True when the field's description is the glossary's (a doc block), not the dataset's own."""
+    return field in METADATA_DOCS or field not in DATASETS[dataset].column_docs

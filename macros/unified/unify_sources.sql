@@ -2,12 +2,13 @@
     the newest version (version columns descending, nulls last), the API row on a tie, then the
     latest ingestion. Adds `unified_key` (hash of the natural key).
 
-    dataset:   staging base name, e.g. 'boalf' (models stg_bmrs__boalf and stg_bmrs__boalf_iris)
+    api, iris: the two staging relations, passed as literal refs by the generated model so that dbt's
+               lineage and grep both see them, e.g. api=ref('stg_bmrs__boalf'), iris=ref('stg_bmrs__boalf_iris')
     key:       natural-key columns (snake_case)
     versions:  version columns, newest first when sorted descending
     renames:   {staging_column: unified_column} beyond snake_case (e.g. BOD offer -> offer_price)
     incremental_column: for incremental models, the date/timestamp column the lookback filters on -#}
-{% macro unify_sources(dataset, key, versions=[], renames={}, incremental_column=none) -%}
+{% macro unify_sources(api, iris, key, versions=[], renames={}, incremental_column=none) -%}
 {%- set order_by = [] -%}
 {%- for v in versions -%}{%- do order_by.append(v ~ ' desc nulls last') -%}{%- endfor -%}
 {%- do order_by.append("case when source = 'api' then 0 else 1 end") -%}
@@ -15,14 +16,14 @@
 {%- do order_by.append('message_id desc nulls last') -%}
 with unioned as (
 
-    select * from {{ ref('stg_bmrs__' ~ dataset) }}
+    select * from {{ api }}
     {%- if incremental_column and is_incremental() %}
     where {{ incremental_column }} >= {{ incremental_floor(incremental_column) }}
     {%- endif %}
 
     union all
 
-    select * from {{ ref('stg_bmrs__' ~ dataset ~ '_iris') }}
+    select * from {{ iris }}
     {%- if incremental_column and is_incremental() %}
     where {{ incremental_column }} >= {{ incremental_floor(incremental_column) }}
     {%- endif %}

@@ -1,0 +1,36 @@
+"""Reference data: the BM unit list (BMUNITS)."""
+
+from __future__ import annotations
+
+from loaders.datasets.spec import API_DAILY, Dataset, Envelope, Policy, TimeParams
+
+BMUNITS = Dataset(
+    name="BMUNITS",
+    description="BM unit reference list (current snapshot; duplicates exist upstream).",
+    route="/reference/bmunits/all",
+    time_params=TimeParams.SNAPSHOT,
+    envelope=Envelope.ARRAY,
+    columns_spec=(
+        "nationalGridBmUnit:string elexonBmUnit:string eic:string fuelType:string "
+        "leadPartyName:string bmUnitType:string fpnFlag:boolean bmUnitName:string "
+        "leadPartyId:string demandCapacity:string generationCapacity:string "
+        "productionOrConsumptionFlag:string transmissionLossFactor:string "
+        "workingDayCreditAssessmentImportCapability:string "
+        "nonWorkingDayCreditAssessmentImportCapability:string "
+        "workingDayCreditAssessmentExportCapability:string "
+        "nonWorkingDayCreditAssessmentExportCapability:string creditQualifyingStatus:boolean "
+        "demandInProductionFlag:boolean gspGroupId:string gspGroupName:string "
+        "interconnectorId:string"
+    ),
+    natural_key=("nationalGridBmUnit", "elexonBmUnit", "eic"),
+    window_column=None,
+    max_window=None,
+    bm_unit_column="nationalGridBmUnit",
+    aliases=("BMUNIT", "BM_UNITS"),
+    policy=Policy(upkeep=("api_snapshot",), api_freshness=API_DAILY, iris_freshness=None),
+    quirks=(
+        "Not on IRIS: only the current list, fetched whole (no time window), so it has no unified view.",
+        "The upstream list has duplicate rows, so its staging key test only warns.",
+        "Capacities and the loss factor arrive as text.",
+    ),
+)
