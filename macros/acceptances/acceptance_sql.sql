@@ -6,39 +6,12 @@
     {{ return(adapter.dispatch('acc_epoch_minutes', 'gbpower')(ts_expr)) }}
 {%- endmacro %}
 
-{% macro default__acc_epoch_minutes(ts_expr) -%}
+{% macro duckdb__acc_epoch_minutes(ts_expr) -%}
     (epoch_us({{ ts_expr }}) / 60000000.0)
 {%- endmacro %}
 
 {% macro bigquery__acc_epoch_minutes(ts_expr) -%}
     (unix_micros({{ ts_expr }}) / 60000000.0)
-{%- endmacro %}
-
-{#- The UTC timestamp of an integer minute number. -#}
-{% macro acc_minute_timestamp(minute_expr) -%}
-    {{ return(adapter.dispatch('acc_minute_timestamp', 'gbpower')(minute_expr)) }}
-{%- endmacro %}
-
-{% macro default__acc_minute_timestamp(minute_expr) -%}
-    make_timestamp(cast({{ minute_expr }} as bigint) * 60000000)
-{%- endmacro %}
-
-{% macro bigquery__acc_minute_timestamp(minute_expr) -%}
-    timestamp_micros(cast({{ minute_expr }} as int64) * 60000000)
-{%- endmacro %}
-
-{#- A FROM-clause item (use after `cross join`) yielding one row per integer `name` in lo..hi
-    (no rows when hi < lo); lo and hi may reference columns of the preceding relation. -#}
-{% macro acc_int_range(lo_expr, hi_expr, name) -%}
-    {{ return(adapter.dispatch('acc_int_range', 'gbpower')(lo_expr, hi_expr, name)) }}
-{%- endmacro %}
-
-{% macro default__acc_int_range(lo_expr, hi_expr, name) -%}
-    unnest(generate_series(cast({{ lo_expr }} as bigint), cast({{ hi_expr }} as bigint))) as {{ name }}_range ({{ name }})
-{%- endmacro %}
-
-{% macro bigquery__acc_int_range(lo_expr, hi_expr, name) -%}
-    unnest(generate_array(cast({{ lo_expr }} as int64), cast({{ hi_expr }} as int64))) as {{ name }}
 {%- endmacro %}
 
 {#- True when any value in the group is true (nulls count as false). -#}
@@ -51,7 +24,7 @@
     {{ return(adapter.dispatch('acc_arg_max', 'gbpower')(value_expr, order_expr)) }}
 {%- endmacro %}
 
-{% macro default__acc_arg_max(value_expr, order_expr) -%}
+{% macro duckdb__acc_arg_max(value_expr, order_expr) -%}
     arg_max({{ value_expr }}, {{ order_expr }})
 {%- endmacro %}
 
@@ -59,43 +32,10 @@
     max_by({{ value_expr }}, {{ order_expr }})
 {%- endmacro %}
 
-{#- Incremental settings of the acceptance and revenue models: partitioned by settlement date and
-    clustered by BM unit on BigQuery. Re-processing a day replaces it: DuckDB delete+insert on the
-    settlement date; BigQuery merge on the model's key (insert_overwrite is the better choice on
-    real BigQuery — set var `acceptances_bq_strategy: insert_overwrite` — but the emulator the tests
-    use does not support it). The window re-processed is incremental_floor(): lookback_days back
-    from today, or var refresh_from. -#}
-{% macro acceptance_incremental_config(unique_key, cluster_by=['bm_unit']) -%}
-    {%- if target.type == 'bigquery' -%}
-        {%- set strategy = var('acceptances_bq_strategy', 'merge') -%}
-        {%- set cfg = {
-            'materialized': 'incremental',
-            'incremental_strategy': strategy,
-            'on_schema_change': 'append_new_columns',
-            'partition_by': {'field': 'settlement_date', 'data_type': 'date', 'granularity': 'day'},
-            'cluster_by': cluster_by,
-        } -%}
-        {%- if strategy == 'merge' -%}
-            {%- do cfg.update({
-                'unique_key': unique_key,
-                'incremental_predicates': ['DBT_INTERNAL_DEST.settlement_date >= ' ~ incremental_floor()],
-            }) -%}
-        {%- endif -%}
-    {%- else -%}
-        {%- set cfg = {
-            'materialized': 'incremental',
-            'incremental_strategy': 'delete+insert',
-            'unique_key': 'settlement_date',
-            'on_schema_change': 'append_new_columns',
-        } -%}
-    {%- endif -%}
-    {{ return(cfg) }}
-{%- endmacro %}
-
 {#- `where`-clause condition restricting a settlement-date column to the incremental window
     (shifted `days_before` earlier for inputs that feed later dates); `true` on a full build. -#}
 {% macro acceptance_window(column='settlement_date', days_before=0) -%}
-    {%- if gbp_is_incremental() -%}
+    {%- if is_incremental() -%}
         {{ column }} >= {{ add_days(incremental_floor(), -1 * days_before) }}
     {%- else -%}
         true
@@ -109,7 +49,7 @@
     {{ return(adapter.dispatch('acc_select_range', 'gbpower')(relation, columns, lo_expr, hi_expr, name)) }}
 {%- endmacro %}
 
-{% macro default__acc_select_range(relation, columns, lo_expr, hi_expr, name) -%}
+{% macro duckdb__acc_select_range(relation, columns, lo_expr, hi_expr, name) -%}
     select
         {{ columns | join(',\n        ') }},
         unnest(generate_series(
@@ -137,7 +77,7 @@
     {{ return(adapter.dispatch('acc_unit_partition', 'gbpower')(column)) }}
 {%- endmacro %}
 
-{% macro default__acc_unit_partition(column) -%}
+{% macro duckdb__acc_unit_partition(column) -%}
 {%- endmacro %}
 
 {% macro bigquery__acc_unit_partition(column) -%}

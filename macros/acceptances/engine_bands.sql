@@ -1,6 +1,7 @@
 {#- Step 3 of the acceptance engine (boalf_complete; docs/acceptances.md): BOD pair bands, stacked
     outward from FPN, once per unit-period.
 
+    Arguments: bod (a relation or CTE with the columns of bmrs_bod_unified).
     Needs (acceptance_profiles): calendar, unit_slots.
     CTEs defined: bod (the BOD segments of the unit-periods an acceptance touches, widths signed by
     side), bod_shapes (is_flat: each pair one constant row over the whole period — the usual case),
@@ -8,42 +9,47 @@
     pair_widths (each pair's width at each breakpoint: the period start for flat periods, every BOD
     time inside the period otherwise), pair_edges (band edges relative to FPN), edge_segments (edges
     linear between breakpoints) and pair_bounds (each band's range over the period). -#}
-{% macro acceptance_pair_bands() -%}
+{% macro acceptance_pair_bands(bod) -%}
 bod as (
 
     select
-        {{ acc_unit_key('b') }} as unit_key,
-        c.slot,
-        b.pair_id,
-        case when b.pair_id > 0 then 1 else -1 end as side,
-        {{ acc_epoch_minutes('b.time_from') }} as tf_m,
-        {{ acc_epoch_minutes('b.time_to') }} as tt_m,
-        {{ acc_band_width('b.level_from', 'b.pair_id') }} as level_from,
-        {{ acc_band_width('b.level_to', 'b.pair_id') }} as level_to,
-        b.offer_price,
-        b.bid_price
-    from {{ ref('bmrs_bod_unified') }} as b
-    inner join calendar as c
-        on b.settlement_date = c.settlement_date
-        and b.settlement_period = c.settlement_period
-    inner join unit_slots as u
-        on {{ acc_unit_key('b') }} = u.unit_key
-        and c.slot = u.slot
-    where {{ acceptance_window('b.settlement_date') }}
-        and b.pair_id <> 0
+        {{ acc_unit_key('bod_row') }} as unit_key,
+        calendar.slot,
+        bod_row.pair_id,
+        case when bod_row.pair_id > 0 then 1 else -1 end as side,
+        {{ acc_epoch_minutes('bod_row.time_from') }} as tf_m,
+        {{ acc_epoch_minutes('bod_row.time_to') }} as tt_m,
+        {{ acc_band_width('bod_row.level_from', 'bod_row.pair_id') }} as level_from,
+        {{ acc_band_width('bod_row.level_to', 'bod_row.pair_id') }} as level_to,
+        bod_row.offer_price,
+        bod_row.bid_price
+    from {{ bod }} as bod_row
+    inner join calendar
+        on bod_row.settlement_date = calendar.settlement_date
+        and bod_row.settlement_period = calendar.settlement_period
+    inner join unit_slots as unit_slot
+        on {{ acc_unit_key('bod_row') }} = unit_slot.unit_key
+        and calendar.slot = unit_slot.slot
+    where {{ acceptance_window('bod_row.settlement_date') }}
+        and bod_row.pair_id <> 0
 
 ),
 
 -- a unit-period is "flat" when each pair has one BOD row spanning the whole period at a constant
--- level (the usual case): its band edges are constants. Others go through breakpoints below.
+-- level (the usual case): its band edges are constants. Others go through breakpoints below (in
+-- exact mode every unit-period does).
 bod_shapes as (
 
     select
         unit_key,
         slot,
+        {% if acc_exact_mode() -%}
+        false as is_flat
+        {%- else -%}
         count(*) = count(distinct pair_id)
             and min(case when tf_m <= slot * 30 and tt_m >= slot * 30 + 30 and level_from = level_to then 1 else 0 end) = 1
             as is_flat
+        {%- endif %}
     from bod
     group by unit_key, slot
 
@@ -66,25 +72,34 @@ bod_pairs as (
 flat_widths as (
 
     select
-        b.unit_key,
-        b.slot,
-        b.pair_id,
-        b.side,
-        cast(b.slot * 30 as {{ gbp_type('number') }}) as bp,
-        b.level_from as width
-    from bod as b
-    {{ acc_join_bod_shape('b', flat=true) }}
+        bod_row.unit_key,
+        bod_row.slot,
+        bod_row.pair_id,
+        bod_row.side,
+        cast(bod_row.slot * 30 as {{ gbp_type('number') }}) as bp,
+        bod_row.level_from as width
+    from bod as bod_row
+    inner join bod_shapes as shape
+        on bod_row.unit_key = shape.unit_key
+        and bod_row.slot = shape.slot
+    where shape.is_flat
 
 ),
 
 shaped_bod as (
 
     select
-        b.*,
-        case when b.tt_m > b.tf_m then b.level_from else b.level_to end as base_level,
-        case when b.tt_m > b.tf_m then (b.level_to - b.level_from) / (b.tt_m - b.tf_m) else 0 end as slope
-    from bod as b
-    {{ acc_join_bod_shape('b', flat=false) }}
+        bod_row.*,
+        case when bod_row.tt_m > bod_row.tf_m then bod_row.level_from else bod_row.level_to end as base_level,
+        case
+            when bod_row.tt_m > bod_row.tf_m then (bod_row.level_to - bod_row.level_from) / (bod_row.tt_m - bod_row.tf_m)
+            else 0
+        end as slope
+    from bod as bod_row
+    inner join bod_shapes as shape
+        on bod_row.unit_key = shape.unit_key
+        and bod_row.slot = shape.slot
+    where not shape.is_flat
 
 ),
 
@@ -110,23 +125,23 @@ bod_breakpoints as (
 shaped_widths as (
 
     select
-        p.unit_key,
-        p.slot,
-        p.pair_id,
-        p.side,
-        k.bp,
-        coalesce({{ acc_arg_max('b.base_level + b.slope * (k.bp - b.tf_m)', 'b.tf_m') }}, 0) as width
-    from (select distinct unit_key, slot, pair_id, side from shaped_bod) as p
-    inner join bod_breakpoints as k
-        on p.unit_key = k.unit_key
-        and p.slot = k.slot
-    left join shaped_bod as b
-        on p.unit_key = b.unit_key
-        and p.slot = b.slot
-        and p.pair_id = b.pair_id
-        and b.tf_m <= k.bp
-        and b.tt_m >= k.bp
-    group by p.unit_key, p.slot, p.pair_id, p.side, k.bp
+        pair.unit_key,
+        pair.slot,
+        pair.pair_id,
+        pair.side,
+        breakpoint.bp,
+        coalesce({{ acc_arg_max('bod_row.base_level + bod_row.slope * (breakpoint.bp - bod_row.tf_m)', 'bod_row.tf_m') }}, 0) as width
+    from (select distinct unit_key, slot, pair_id, side from shaped_bod) as pair
+    inner join bod_breakpoints as breakpoint
+        on pair.unit_key = breakpoint.unit_key
+        and pair.slot = breakpoint.slot
+    left join shaped_bod as bod_row
+        on pair.unit_key = bod_row.unit_key
+        and pair.slot = bod_row.slot
+        and pair.pair_id = bod_row.pair_id
+        and bod_row.tf_m <= breakpoint.bp
+        and bod_row.tt_m >= breakpoint.bp
+    group by pair.unit_key, pair.slot, pair.pair_id, pair.side, breakpoint.bp
 
 ),
 
@@ -143,20 +158,20 @@ pair_widths as (
 pair_edges as (
 
     select
-        n.unit_key,
-        n.slot,
-        n.pair_id,
-        n.bp,
-        case when n.side > 0 then sum(m.width) - n.width else sum(m.width) end as lower_edge,
-        case when n.side > 0 then sum(m.width) else sum(m.width) - n.width end as upper_edge
-    from pair_widths as n
-    inner join pair_widths as m
-        on n.unit_key = m.unit_key
-        and n.slot = m.slot
-        and n.bp = m.bp
-        and n.side = m.side
-        and n.side * m.pair_id <= n.side * n.pair_id
-    group by n.unit_key, n.slot, n.pair_id, n.side, n.bp, n.width
+        pair.unit_key,
+        pair.slot,
+        pair.pair_id,
+        pair.bp,
+        case when pair.side > 0 then sum(stacked.width) - pair.width else sum(stacked.width) end as lower_edge,
+        case when pair.side > 0 then sum(stacked.width) else sum(stacked.width) - pair.width end as upper_edge
+    from pair_widths as pair
+    inner join pair_widths as stacked
+        on pair.unit_key = stacked.unit_key
+        and pair.slot = stacked.slot
+        and pair.bp = stacked.bp
+        and pair.side = stacked.side
+        and pair.side * stacked.pair_id <= pair.side * pair.pair_id
+    group by pair.unit_key, pair.slot, pair.pair_id, pair.side, pair.bp, pair.width
 
 ),
 
@@ -164,35 +179,41 @@ edge_segments as (
 
     -- flat periods: one segment over the whole period, constant edges
     select
-        e.unit_key,
-        e.slot,
-        e.pair_id,
-        e.bp as seg_start,
-        e.bp + 30 as seg_end,
-        e.lower_edge as lower_start,
-        e.lower_edge as lower_end,
-        e.upper_edge as upper_start,
-        e.upper_edge as upper_end
-    from pair_edges as e
-    {{ acc_join_bod_shape('e', flat=true) }}
+        edge.unit_key,
+        edge.slot,
+        edge.pair_id,
+        edge.bp as seg_start,
+        edge.bp + 30 as seg_end,
+        edge.lower_edge as lower_start,
+        edge.lower_edge as lower_end,
+        edge.upper_edge as upper_start,
+        edge.upper_edge as upper_end
+    from pair_edges as edge
+    inner join bod_shapes as shape
+        on edge.unit_key = shape.unit_key
+        and edge.slot = shape.slot
+    where shape.is_flat
 
     union all
 
     select *
     from (
         select
-            e.unit_key,
-            e.slot,
-            e.pair_id,
-            e.bp as seg_start,
-            lead(e.bp) over by_bp as seg_end,
-            e.lower_edge as lower_start,
-            lead(e.lower_edge) over by_bp as lower_end,
-            e.upper_edge as upper_start,
-            lead(e.upper_edge) over by_bp as upper_end
-        from pair_edges as e
-        {{ acc_join_bod_shape('e', flat=false) }}
-        window by_bp as (partition by e.unit_key, e.slot, e.pair_id order by e.bp)
+            edge.unit_key,
+            edge.slot,
+            edge.pair_id,
+            edge.bp as seg_start,
+            lead(edge.bp) over by_bp as seg_end,
+            edge.lower_edge as lower_start,
+            lead(edge.lower_edge) over by_bp as lower_end,
+            edge.upper_edge as upper_start,
+            lead(edge.upper_edge) over by_bp as upper_end
+        from pair_edges as edge
+        inner join bod_shapes as shape
+            on edge.unit_key = shape.unit_key
+            and edge.slot = shape.slot
+        where not shape.is_flat
+        window by_bp as (partition by edge.unit_key, edge.slot, edge.pair_id order by edge.bp)
     ) as segs
     where seg_end is not null
 
@@ -212,13 +233,4 @@ pair_bounds as (
     group by unit_key, slot, pair_id
 
 )
-{%- endmacro %}
-
-{#- `inner join bod_shapes ... where [not] is_flat` for a relation `rel` keyed by unit_key and slot:
-    keeps the rows of flat (constant-band) unit-periods, or of the shaped ones. -#}
-{% macro acc_join_bod_shape(rel, flat) -%}
-inner join bod_shapes as s
-        on {{ rel }}.unit_key = s.unit_key
-        and {{ rel }}.slot = s.slot
-    where {{ '' if flat else 'not ' }}s.is_flat
 {%- endmacro %}

@@ -1,33 +1,34 @@
 {#- Step 2 of the acceptance engine (boalf_complete; docs/acceptances.md): FPN, and the pieces on
     which both q_k and FPN are linear.
 
+    Arguments: pn (a relation or CTE with the columns of bmrs_pn_unified).
     Needs (acceptance_profiles): calendar, unit_slots, unit_numbers, segment_slots.
     CTEs defined: pn (the PN segments of the unit-periods an acceptance touches), pn_ranges (the whole
     minutes of its period each PN segment supplies), pn_neighbours, fpn_ranges (every minute of those
     unit-periods: PN ranges plus the gaps with no FPN, so no acceptance minute is lost) and pieces
     (a BOALF segment within one period and one FPN range). -#}
-{% macro acceptance_fpn_pieces() -%}
+{% macro acceptance_fpn_pieces(pn) -%}
 {%- set int = gbp_type('integer') -%}
 pn as (
 
     select
-        n.unit_seq,
-        c.slot,
-        {{ acc_epoch_minutes('p.time_from') }} as tf_m,
-        {{ acc_epoch_minutes('p.time_to') }} as tt_m,
-        p.level_from,
-        p.level_to,
-        {{ acc_next_segment_start('p', acc_unit_key('p') ~ ', c.slot') }} as next_tf_m
-    from {{ ref('bmrs_pn_unified') }} as p
-    inner join calendar as c
-        on p.settlement_date = c.settlement_date
-        and p.settlement_period = c.settlement_period
-    inner join unit_slots as u
-        on {{ acc_unit_key('p') }} = u.unit_key
-        and c.slot = u.slot
-    inner join unit_numbers as n
-        on u.unit_key = n.unit_key
-    where {{ acceptance_window('p.settlement_date') }}
+        numbered.unit_seq,
+        calendar.slot,
+        {{ acc_epoch_minutes('pn_row.time_from') }} as tf_m,
+        {{ acc_epoch_minutes('pn_row.time_to') }} as tt_m,
+        pn_row.level_from,
+        pn_row.level_to,
+        {{ acc_next_segment_start('pn_row', acc_unit_key('pn_row') ~ ', calendar.slot') }} as next_tf_m
+    from {{ pn }} as pn_row
+    inner join calendar
+        on pn_row.settlement_date = calendar.settlement_date
+        and pn_row.settlement_period = calendar.settlement_period
+    inner join unit_slots as unit_slot
+        on {{ acc_unit_key('pn_row') }} = unit_slot.unit_key
+        and calendar.slot = unit_slot.slot
+    inner join unit_numbers as numbered
+        on unit_slot.unit_key = numbered.unit_key
+    where {{ acceptance_window('pn_row.settlement_date') }}
 
 ),
 
@@ -49,7 +50,7 @@ pn_ranges as (
                 {{ acc_last_own_minute() }}
             ) as {{ int }}) as hi_m
         from pn
-    ) as r
+    ) as ranges
     where lo_m <= hi_m
 
 ),
@@ -90,13 +91,18 @@ fpn_ranges as (
 
     union all
 
-    select n.unit_seq, u.slot, u.slot * 30 as lo_m, u.slot * 30 + 30 as hi_m, {{ acc_no_fpn_columns() }}
-    from unit_slots as u
-    inner join unit_numbers as n
-        on u.unit_key = n.unit_key
+    select
+        numbered.unit_seq,
+        unit_slot.slot,
+        unit_slot.slot * 30 as lo_m,
+        unit_slot.slot * 30 + 30 as hi_m,
+        {{ acc_no_fpn_columns() }}
+    from unit_slots as unit_slot
+    inner join unit_numbers as numbered
+        on unit_slot.unit_key = numbered.unit_key
     left join (select distinct unit_seq, slot from pn_ranges) as has_pn
-        on n.unit_seq = has_pn.unit_seq
-        and u.slot = has_pn.slot
+        on numbered.unit_seq = has_pn.unit_seq
+        and unit_slot.slot = has_pn.slot
     where has_pn.unit_seq is null
 
 ),
@@ -105,28 +111,28 @@ fpn_ranges as (
 pieces as (
 
     select
-        s.acc_id,
-        s.unit_seq,
-        s.acceptance_seq,
-        s.slot,
-        s.tf_m,
-        s.tt_m,
-        s.level_from,
-        s.level_to,
-        f.tf_m as fpn_tf_m,
-        f.tt_m as fpn_tt_m,
-        f.level_from as fpn_from,
-        f.level_to as fpn_to,
-        greatest(s.s_lo, f.lo_m) as p_lo,
-        least(s.s_hi, f.hi_m) as p_hi,
-        b.first_slot
-    from segment_slots as s
-    cross join (select min(slot) as first_slot from unit_slots) as b
-    inner join fpn_ranges as f
-        on s.unit_seq = f.unit_seq
-        and s.slot = f.slot
-        and f.lo_m <= s.s_hi
-        and f.hi_m >= s.s_lo
+        segment_slot.acc_id,
+        segment_slot.unit_seq,
+        segment_slot.acceptance_seq,
+        segment_slot.slot,
+        segment_slot.tf_m,
+        segment_slot.tt_m,
+        segment_slot.level_from,
+        segment_slot.level_to,
+        fpn_range.tf_m as fpn_tf_m,
+        fpn_range.tt_m as fpn_tt_m,
+        fpn_range.level_from as fpn_from,
+        fpn_range.level_to as fpn_to,
+        greatest(segment_slot.s_lo, fpn_range.lo_m) as p_lo,
+        least(segment_slot.s_hi, fpn_range.hi_m) as p_hi,
+        bounds.first_slot
+    from segment_slots as segment_slot
+    cross join (select min(slot) as first_slot from unit_slots) as bounds
+    inner join fpn_ranges as fpn_range
+        on segment_slot.unit_seq = fpn_range.unit_seq
+        and segment_slot.slot = fpn_range.slot
+        and fpn_range.lo_m <= segment_slot.s_hi
+        and fpn_range.hi_m >= segment_slot.s_lo
 
 )
 {%- endmacro %}

@@ -15,40 +15,46 @@
 piece_overlaps as (
 
     select
-        p.acc_id,
-        p.slot,
-        p.p_lo,
-        max(case when o.acc_id is not null then 1 else 0 end) as shares_minutes
-    from pieces as p
-    left join pieces as o
-        on p.unit_seq = o.unit_seq
-        and p.slot = o.slot
-        and p.acc_id <> o.acc_id
-        and o.p_lo <= p.p_hi
-        and o.p_hi >= p.p_lo
-    group by p.acc_id, p.slot, p.p_lo
+        piece.acc_id,
+        piece.slot,
+        piece.p_lo,
+        max(case when other.acc_id is not null then 1 else 0 end) as shares_minutes
+    from pieces as piece
+    left join pieces as other
+        on piece.unit_seq = other.unit_seq
+        and piece.slot = other.slot
+        and piece.acc_id <> other.acc_id
+        and other.p_lo <= piece.p_hi
+        and other.p_hi >= piece.p_lo
+    group by piece.acc_id, piece.slot, piece.p_lo
 
 ),
 
 -- minutes are generated only for pieces that share minutes with other acceptances or whose period
--- has BOD bands changing inside it; the others are summed in closed form (piece_sums)
+-- has BOD bands changing inside it; the others are summed in closed form (piece_sums). Exact mode:
+-- every piece gets its minutes and goes through the acceptance-order window.
 flagged_pieces as (
 
     select
-        p.*,
-        n.unit_key,
-        o.shares_minutes,
-        o.shares_minutes = 1 or coalesce(not bs.is_flat, false) as needs_minutes
-    from pieces as p
-    inner join piece_overlaps as o
-        on p.acc_id = o.acc_id
-        and p.slot = o.slot
-        and p.p_lo = o.p_lo
-    inner join unit_numbers as n
-        on p.unit_seq = n.unit_seq
-    left join bod_shapes as bs
-        on n.unit_key = bs.unit_key
-        and p.slot = bs.slot
+        piece.*,
+        numbered.unit_key,
+        {% if acc_exact_mode() -%}
+        1 as shares_minutes,
+        true as needs_minutes
+        {%- else -%}
+        overlap_flag.shares_minutes,
+        overlap_flag.shares_minutes = 1 or coalesce(not shape.is_flat, false) as needs_minutes
+        {%- endif %}
+    from pieces as piece
+    inner join piece_overlaps as overlap_flag
+        on piece.acc_id = overlap_flag.acc_id
+        and piece.slot = overlap_flag.slot
+        and piece.p_lo = overlap_flag.p_lo
+    inner join unit_numbers as numbered
+        on piece.unit_seq = numbered.unit_seq
+    left join bod_shapes as shape
+        on numbered.unit_key = shape.unit_key
+        and piece.slot = shape.slot
 
 ),
 
@@ -147,8 +153,10 @@ minutes_with_prev as (
         select
             *,
             -- integer keys: (unit, period, minute within it) and that plus the acceptance order
-            unit_seq * 8388608 + (slot - first_slot) * 31 + (spot_minute - slot * 30) as minute_key,
-            (unit_seq * 8388608 + (slot - first_slot) * 31 + (spot_minute - slot * 30)) * 1048576
+            unit_seq * {{ acc_minute_key_unit_stride() }} + (slot - first_slot) * 31 + (spot_minute - slot * 30)
+                as minute_key,
+            (unit_seq * {{ acc_minute_key_unit_stride() }} + (slot - first_slot) * 31 + (spot_minute - slot * 30))
+                * {{ acc_order_key_stride() }}
                 + acceptance_seq as order_key
         from spot_minutes
         where shares_minutes = 1
@@ -176,9 +184,9 @@ minutes as (
 acceptance_periods as (
 
     select
-        o.unit_key,
-        o.acceptance_number,
-        p.*
+        ordered.unit_key,
+        ordered.acceptance_number,
+        totals.*
     from (
         select
             acc_id,
@@ -216,9 +224,9 @@ acceptance_periods as (
             from piece_sums
         ) as parts
         group by acc_id, slot
-    ) as p
-    inner join ordered_acceptances as o
-        on p.acc_id = o.acc_id
+    ) as totals
+    inner join ordered_acceptances as ordered
+        on totals.acc_id = ordered.acc_id
 
 )
 {%- endmacro %}

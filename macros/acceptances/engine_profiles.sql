@@ -1,13 +1,15 @@
 {#- Step 1 of the acceptance engine (boalf_complete; docs/acceptances.md): acceptances and their
     profiles q_k.
 
+    Arguments: boalf (a relation or CTE with the columns of bmrs_boalf_unified), settlement_periods
+    (one with the columns of int_settlement_periods).
     CTEs defined: calendar (settlement periods with their 30-minute slot number), boalf (BOALF points
     with unit_key), acceptances (one row per unit and acceptance: time, flags, span), unit_numbers,
     ordered_acceptances (acc_id; acceptance_seq = the acceptance order within the unit: acceptance
     time, then number), unit_slots (every period an acceptance may touch, per unit), segments,
     segment_ranges (the whole minutes each BOALF segment supplies) and segment_slots (those minutes
     cut at period boundaries: a boundary minute belongs to both periods). -#}
-{% macro acceptance_profiles() -%}
+{% macro acceptance_profiles(boalf, settlement_periods) -%}
 {%- set int = gbp_type('integer') -%}
 calendar as (
 
@@ -16,7 +18,7 @@ calendar as (
         settlement_period,
         start_time_utc,
         cast(floor({{ acc_epoch_minutes('start_time_utc') }} / 30) as {{ int }}) as slot
-    from {{ ref('int_settlement_periods') }}
+    from {{ settlement_periods }}
     where {{ acceptance_window('settlement_date', 1) }}
 
 ),
@@ -37,7 +39,7 @@ boalf as (
         so_flag,
         stor_flag,
         rr_flag
-    from {{ ref('bmrs_boalf_unified') }}
+    from {{ boalf }}
     where {{ acceptance_window('settlement_date', 1) }}
         and {{ acc_unit_key() }} is not null
 
@@ -68,7 +70,7 @@ unit_numbers as (
     select
         unit_key,
         row_number() over (order by unit_key) as unit_seq
-    from (select distinct unit_key from acceptances) as u
+    from (select distinct unit_key from acceptances) as units
 
 ),
 
@@ -76,14 +78,16 @@ unit_numbers as (
 ordered_acceptances as (
 
     select
-        a.unit_key,
-        a.acceptance_number,
-        u.unit_seq,
-        row_number() over (order by a.unit_key, a.acceptance_time, a.acceptance_number) as acc_id,
-        row_number() over (partition by a.unit_key order by a.acceptance_time, a.acceptance_number) as acceptance_seq
-    from acceptances as a
-    inner join unit_numbers as u
-        on a.unit_key = u.unit_key
+        acceptance.unit_key,
+        acceptance.acceptance_number,
+        numbered.unit_seq,
+        row_number() over (order by acceptance.unit_key, acceptance.acceptance_time, acceptance.acceptance_number) as acc_id,
+        row_number() over (
+            partition by acceptance.unit_key order by acceptance.acceptance_time, acceptance.acceptance_number
+        ) as acceptance_seq
+    from acceptances as acceptance
+    inner join unit_numbers as numbered
+        on acceptance.unit_key = numbered.unit_key
 
 ),
 
@@ -102,18 +106,18 @@ unit_slots as (
 segments as (
 
     select
-        o.acc_id,
-        o.unit_seq,
-        o.acceptance_seq,
-        {{ acc_epoch_minutes('b.time_from') }} as tf_m,
-        {{ acc_epoch_minutes('b.time_to') }} as tt_m,
-        b.level_from,
-        b.level_to,
-        {{ acc_next_segment_start('b', 'o.acc_id') }} as next_tf_m
-    from boalf as b
-    inner join ordered_acceptances as o
-        on b.unit_key = o.unit_key
-        and b.acceptance_number = o.acceptance_number
+        ordered.acc_id,
+        ordered.unit_seq,
+        ordered.acceptance_seq,
+        {{ acc_epoch_minutes('segment.time_from') }} as tf_m,
+        {{ acc_epoch_minutes('segment.time_to') }} as tt_m,
+        segment.level_from,
+        segment.level_to,
+        {{ acc_next_segment_start('segment', 'ordered.acc_id') }} as next_tf_m
+    from boalf as segment
+    inner join ordered_acceptances as ordered
+        on segment.unit_key = ordered.unit_key
+        and segment.acceptance_number = ordered.acceptance_number
 
 ),
 

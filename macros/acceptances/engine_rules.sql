@@ -46,5 +46,43 @@
 
 {#- A (acceptance, period, pair) row is kept when either volume rounds to at least 1 Wh. -#}
 {% macro acc_has_pair_volume(offer='offer_volume_mwh', bid='bid_volume_mwh') -%}
-    abs({{ offer }}) >= 5e-7 or abs({{ bid }}) >= 5e-7
+    abs({{ offer }}) >= {{ acc_pair_min_mwh() }} or abs({{ bid }}) >= {{ acc_pair_min_mwh() }}
+{%- endmacro %}
+
+{#- Exact mode (var acceptances_exact_mode, default false): every piece goes through the plain
+    per-minute path, with none of the speed-ups — no closed-form pieces (engine_minutes: every piece
+    gets its minutes and the acceptance-order window), no flat-band fast path (engine_bands: every
+    unit-period goes through BOD breakpoints), no held periods and no [min q, max q] pruning of bands
+    (engine_volumes). Both modes must agree to 1e-6 MWh and £1e-4
+    (tests/python/test_acceptance_modes.py). -#}
+{% macro acc_exact_mode() -%}
+    {{ return(var('acceptances_exact_mode', false) in [true, 'true', 'True', 1, '1']) }}
+{%- endmacro %}
+
+{#- Named constants. Each returns a literal, so the compiled SQL is the same as writing the number.
+    The method's own units stay literal throughout the engine: 30 (minutes in a settlement period; a
+    period's slot number is its start minute / 30), 31 (spot minutes in a period, both ends
+    included), 60 (MW x minutes / 60 = MWh) and 60000000 (microseconds in a minute). -#}
+
+{#- Smallest |volume| (MWh) of a pair row that is kept: half a Wh, so that it rounds to >= 1 Wh. -#}
+{% macro acc_pair_min_mwh() -%}
+    {{ return('5e-7') }}
+{%- endmacro %}
+
+{#- Smallest residual (MWh) outside every band that makes a pair_id 0 row: 1 Wh (the output rounding). -#}
+{% macro acc_residual_min_mwh() -%}
+    {{ return('1e-6') }}
+{%- endmacro %}
+
+{#- Integer sort keys of the acceptance-order window (engine_minutes): minute_key = unit_seq * U +
+    (slot - first_slot) * 31 + minute within the period; order_key = minute_key * A + acceptance_seq.
+    U = 2^23 leaves room for 2^23 / 31 = 270,000 settlement periods (15 years) per unit; A = 2^20 for
+    1,048,576 acceptances per unit and minute key; with both, order_key < 2^63 while unit_seq < 2^20
+    (a million units). -#}
+{% macro acc_minute_key_unit_stride() -%}
+    {{ return('8388608') }}
+{%- endmacro %}
+
+{% macro acc_order_key_stride() -%}
+    {{ return('1048576') }}
 {%- endmacro %}

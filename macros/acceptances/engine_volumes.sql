@@ -4,29 +4,36 @@
 
     Needs: acceptance_periods, minutes, piece_sums (acceptance_minutes), pair_bounds, edge_segments,
     pair_edges (acceptance_pair_bands), ordered_acceptances (acceptance_profiles).
-    CTEs defined: candidates (the bands that can meet an acceptance-period's [min q, max q]),
-    held_periods (the whole move lies in one band: volume straight from the period totals),
+    CTEs defined: candidates (the bands that can meet an acceptance-period's [min q, max q]; in
+    exact mode every band of the unit-period), held_periods (the whole move lies in one band: volume
+    straight from the period totals; none in exact mode),
     candidate_edges, pair_minutes, pair_volumes, kept_pairs, pair_totals, slots_with_bod, residuals
     and volume_rows (kept pair rows plus the pair_id 0 rows, with residual_status). -#}
 {% macro acceptance_pair_volumes() -%}
 candidates as (
 
     select
-        a.acc_id,
-        a.unit_key,
-        a.slot,
-        b.pair_id,
+        acceptance_period.acc_id,
+        acceptance_period.unit_key,
+        acceptance_period.slot,
+        band.pair_id,
         -- the band holds both q_k and q_{k-1} at every minute: the whole move is in this pair
-        b.max_lower <= a.min_d and b.min_upper >= a.max_d as holds_range,
-        a.up_mwh,
-        a.down_mwh
-    from acceptance_periods as a
-    inner join pair_bounds as b
-        on a.unit_key = b.unit_key
-        and a.slot = b.slot
-    where b.max_upper > b.min_lower
-        and b.min_lower < a.max_d
-        and b.max_upper > a.min_d
+        {% if acc_exact_mode() -%}
+        false as holds_range,
+        {%- else -%}
+        band.max_lower <= acceptance_period.min_d and band.min_upper >= acceptance_period.max_d as holds_range,
+        {%- endif %}
+        acceptance_period.up_mwh,
+        acceptance_period.down_mwh
+    from acceptance_periods as acceptance_period
+    inner join pair_bounds as band
+        on acceptance_period.unit_key = band.unit_key
+        and acceptance_period.slot = band.slot
+    where band.max_upper > band.min_lower
+        {%- if not acc_exact_mode() %}
+        and band.min_lower < acceptance_period.max_d
+        and band.max_upper > acceptance_period.min_d
+        {%- endif %}
 
 ),
 
@@ -42,54 +49,57 @@ held_periods as (
 candidate_edges as (
 
     select
-        c.acc_id,
-        c.slot,
-        c.pair_id,
-        e.seg_start,
-        e.seg_end,
-        e.seg_end = e.slot * 30 + 30 as is_last_segment,
-        e.lower_start,
-        (e.lower_end - e.lower_start) / (e.seg_end - e.seg_start) as lower_slope,
-        e.upper_start,
-        (e.upper_end - e.upper_start) / (e.seg_end - e.seg_start) as upper_slope
-    from candidates as c
-    inner join edge_segments as e
-        on c.unit_key = e.unit_key
-        and c.slot = e.slot
-        and c.pair_id = e.pair_id
-    {{ acc_not_held('c') }}
+        candidate.acc_id,
+        candidate.slot,
+        candidate.pair_id,
+        edge.seg_start,
+        edge.seg_end,
+        edge.seg_end = edge.slot * 30 + 30 as is_last_segment,
+        edge.lower_start,
+        (edge.lower_end - edge.lower_start) / (edge.seg_end - edge.seg_start) as lower_slope,
+        edge.upper_start,
+        (edge.upper_end - edge.upper_start) / (edge.seg_end - edge.seg_start) as upper_slope
+    from candidates as candidate
+    inner join edge_segments as edge
+        on candidate.unit_key = edge.unit_key
+        and candidate.slot = edge.slot
+        and candidate.pair_id = edge.pair_id
+    left join held_periods as held
+        on candidate.acc_id = held.acc_id
+        and candidate.slot = held.slot
+    where held.acc_id is null
 
 ),
 
 pair_minutes as (
 
     select
-        m.acc_id,
-        m.slot,
-        c.pair_id,
-        m.weight,
-        m.d_k,
-        m.d_prev,
-        c.lower_start + c.lower_slope * (m.spot_minute - c.seg_start) as lower_edge,
-        c.upper_start + c.upper_slope * (m.spot_minute - c.seg_start) as upper_edge
-    from minutes as m
-    inner join candidate_edges as c
-        on m.acc_id = c.acc_id
-        and m.slot = c.slot
-    where m.spot_minute >= c.seg_start
-        and (m.spot_minute < c.seg_end or (m.spot_minute = c.seg_end and c.is_last_segment))
+        spot.acc_id,
+        spot.slot,
+        candidate.pair_id,
+        spot.weight,
+        spot.d_k,
+        spot.d_prev,
+        candidate.lower_start + candidate.lower_slope * (spot.spot_minute - candidate.seg_start) as lower_edge,
+        candidate.upper_start + candidate.upper_slope * (spot.spot_minute - candidate.seg_start) as upper_edge
+    from minutes as spot
+    inner join candidate_edges as candidate
+        on spot.acc_id = candidate.acc_id
+        and spot.slot = candidate.slot
+    where spot.spot_minute >= candidate.seg_start
+        and (spot.spot_minute < candidate.seg_end or (spot.spot_minute = candidate.seg_end and candidate.is_last_segment))
 
 ),
 
 pair_volumes as (
 
     select
-        o.unit_key,
-        o.acceptance_number,
-        v.slot,
-        v.pair_id,
-        v.offer_volume_mwh,
-        v.bid_volume_mwh
+        ordered.unit_key,
+        ordered.acceptance_number,
+        volumes.slot,
+        volumes.pair_id,
+        volumes.offer_volume_mwh,
+        volumes.bid_volume_mwh
     from (
         select
             acc_id,
@@ -114,29 +124,32 @@ pair_volumes as (
             -- pieces alone in their minutes, flat bands: offer band [L, U] above FPN takes
             -- sum(w * (clamp(d, L, U) - L)), a bid band below FPN sum(w * (clamp(d, L, U) - U))
             select
-                s.acc_id,
-                s.slot,
-                c.pair_id,
+                piece.acc_id,
+                piece.slot,
+                candidate.pair_id,
                 case
-                    when c.pair_id > 0
-                        then ({{ acc_relu_sum_w('e.lower_edge', 's') }} - {{ acc_relu_sum_w('e.upper_edge', 's') }}) / 60
+                    when candidate.pair_id > 0
+                        then ({{ acc_relu_sum_w('edge.lower_edge', 'piece') }} - {{ acc_relu_sum_w('edge.upper_edge', 'piece') }}) / 60
                     else 0
                 end as offer_volume_mwh,
                 case
-                    when c.pair_id < 0
-                        then ({{ acc_relu_sum_w('e.lower_edge', 's') }} - {{ acc_relu_sum_w('e.upper_edge', 's') }}
-                            - (e.upper_edge - e.lower_edge) * s.weight_total) / 60
+                    when candidate.pair_id < 0
+                        then ({{ acc_relu_sum_w('edge.lower_edge', 'piece') }} - {{ acc_relu_sum_w('edge.upper_edge', 'piece') }}
+                            - (edge.upper_edge - edge.lower_edge) * piece.weight_total) / 60
                     else 0
                 end as bid_volume_mwh
-            from piece_sums as s
-            inner join candidates as c
-                on s.acc_id = c.acc_id
-                and s.slot = c.slot
-            inner join pair_edges as e
-                on c.unit_key = e.unit_key
-                and c.slot = e.slot
-                and c.pair_id = e.pair_id
-            {{ acc_not_held('s') }}
+            from piece_sums as piece
+            inner join candidates as candidate
+                on piece.acc_id = candidate.acc_id
+                and piece.slot = candidate.slot
+            inner join pair_edges as edge
+                on candidate.unit_key = edge.unit_key
+                and candidate.slot = edge.slot
+                and candidate.pair_id = edge.pair_id
+            left join held_periods as held
+                on piece.acc_id = held.acc_id
+                and piece.slot = held.slot
+            where held.acc_id is null
         ) as per_piece
         group by acc_id, slot, pair_id
 
@@ -149,9 +162,9 @@ pair_volumes as (
             up_mwh as offer_volume_mwh,
             down_mwh as bid_volume_mwh
         from held_periods
-    ) as v
-    inner join ordered_acceptances as o
-        on v.acc_id = o.acc_id
+    ) as volumes
+    inner join ordered_acceptances as ordered
+        on volumes.acc_id = ordered.acc_id
 
 ),
 
@@ -192,23 +205,23 @@ slots_with_bod as (
 residuals as (
 
     select
-        a.unit_key,
-        a.acceptance_number,
-        a.slot,
+        acceptance_period.unit_key,
+        acceptance_period.acceptance_number,
+        acceptance_period.slot,
         0 as pair_id,
-        greatest(a.up_mwh - coalesce(t.offer_volume_mwh, 0), 0) as offer_volume_mwh,
-        least(a.down_mwh - coalesce(t.bid_volume_mwh, 0), 0) as bid_volume_mwh,
-        case when w.unit_key is null then 'no_bod' else 'outside_bod' end as residual_status,
-        coalesce(t.pair_rows, 0) as pair_rows,
-        a.spot_count
-    from acceptance_periods as a
-    left join pair_totals as t
-        on a.unit_key = t.unit_key
-        and a.acceptance_number = t.acceptance_number
-        and a.slot = t.slot
-    left join slots_with_bod as w
-        on a.unit_key = w.unit_key
-        and a.slot = w.slot
+        greatest(acceptance_period.up_mwh - coalesce(totals.offer_volume_mwh, 0), 0) as offer_volume_mwh,
+        least(acceptance_period.down_mwh - coalesce(totals.bid_volume_mwh, 0), 0) as bid_volume_mwh,
+        case when with_bod.unit_key is null then 'no_bod' else 'outside_bod' end as residual_status,
+        coalesce(totals.pair_rows, 0) as pair_rows,
+        acceptance_period.spot_count
+    from acceptance_periods as acceptance_period
+    left join pair_totals as totals
+        on acceptance_period.unit_key = totals.unit_key
+        and acceptance_period.acceptance_number = totals.acceptance_number
+        and acceptance_period.slot = totals.slot
+    left join slots_with_bod as with_bod
+        on acceptance_period.unit_key = with_bod.unit_key
+        and acceptance_period.slot = with_bod.slot
 
 ),
 
@@ -231,25 +244,17 @@ volume_rows as (
         acceptance_number,
         slot,
         pair_id,
-        case when offer_volume_mwh > 1e-6 then offer_volume_mwh else 0 end as offer_volume_mwh,
-        case when bid_volume_mwh < -1e-6 then bid_volume_mwh else 0 end as bid_volume_mwh,
+        case when offer_volume_mwh > {{ acc_residual_min_mwh() }} then offer_volume_mwh else 0 end as offer_volume_mwh,
+        case when bid_volume_mwh < -{{ acc_residual_min_mwh() }} then bid_volume_mwh else 0 end as bid_volume_mwh,
         case
-            when offer_volume_mwh > 1e-6 or bid_volume_mwh < -1e-6 then residual_status
+            when offer_volume_mwh > {{ acc_residual_min_mwh() }} or bid_volume_mwh < -{{ acc_residual_min_mwh() }}
+                then residual_status
             else 'no_volume'
         end as residual_status
     from residuals
-    where offer_volume_mwh > 1e-6
-        or bid_volume_mwh < -1e-6
+    where offer_volume_mwh > {{ acc_residual_min_mwh() }}
+        or bid_volume_mwh < -{{ acc_residual_min_mwh() }}
         or (pair_rows = 0 and spot_count >= 2)
 
 )
-{%- endmacro %}
-
-{#- Drops the rows of `rel` (keyed by acc_id and slot) whose acceptance-period is in held_periods:
-    those take their volume from the period totals. -#}
-{% macro acc_not_held(rel) -%}
-left join held_periods as h
-        on {{ rel }}.acc_id = h.acc_id
-        and {{ rel }}.slot = h.slot
-    where h.acc_id is null
 {%- endmacro %}

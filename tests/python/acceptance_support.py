@@ -18,7 +18,7 @@ from loaders.registry import get_dataset
 from loaders.samples import legacy
 from loaders.warehouse.base import TableBatch, Writer
 from loaders.warehouse.duckdb_writer import DuckDBWriter
-from tests.python.dbt_harness import run_dbt
+from tests.python.dbt_harness import query, run_dbt
 
 ROOT = Path(__file__).resolve().parents[2]
 LEGACY_DIR = ROOT / "loaders" / "samples" / "real" / "legacy_2022-03-19_SP27"
@@ -127,3 +127,78 @@ def expected_period27_volumes() -> dict[tuple[str, int], float]:
         for n, v in totals.items():
             out[(unit, n)] = v
     return out
+
+
+# --- the engine's two modes (var acceptances_exact_mode; docs/acceptances.md) ---------------------
+
+# Outputs of the two modes agree to these (volumes are rounded to 1e-6 MWh, so a value on a rounding
+# boundary may differ by one unit in the last place: hence the small allowance on top of 1e-6).
+MODE_TOLERANCE_MWH = 1e-6 + 1e-9
+MODE_TOLERANCE_GBP = 1e-4
+
+# Queries over the engine's CTEs counting what took each path (see engine_minutes/bands/volumes).
+ENGINE_PATHS = {
+    "closed_form_pieces": "select count(*) from piece_sums",
+    "minute_pieces": "select count(*) from minute_pieces",
+    "pieces": "select count(*) from flagged_pieces",
+    "held_periods": "select count(*) from held_periods",
+    "flat_unit_periods": "select count(*) from bod_shapes where is_flat",
+    "shaped_unit_periods": "select count(*) from bod_shapes where not is_flat",
+    "fpn_minutes_without_window": "select count(*) from spot_minutes where shares_minutes = 0",
+    "candidate_bands": "select count(*) from candidates",
+}
+
+
+def mode_vars(exact: bool) -> list[str]:
+    """``--vars`` arguments selecting the engine mode."""
+    return ["--vars", json.dumps({"acceptances_exact_mode": exact})]
+
+
+def engine_path_counts(db: Path, tmp: Path, exact: bool) -> dict[str, int]:
+    """How many rows took each path of the engine (ENGINE_PATHS) on the data in ``db``: boalf_complete
+    is compiled in the given mode and its CTEs are queried in place of its final select."""
+    dbt(["compile", "-s", "boalf_complete", "--full-refresh", *mode_vars(exact)], db, tmp)
+    compiled = tmp / "target" / "compiled" / "gbpower" / "models" / "marts" / "acceptances" / "boalf_complete.sql"
+    sql = compiled.read_text()
+    ctes = sql[: sql.rindex("\n\nselect\n")]  # everything up to the model's final select
+    return {name: query(db, f"{ctes}\n{count}")[0][0] for name, count in ENGINE_PATHS.items()}
+
+
+BOALF_KEY = ("settlement_date", "settlement_period", "bm_unit", "acceptance_number", "pair_id")
+CASHFLOWS_KEY = ("settlement_date", "settlement_period", "bm_unit")
+
+
+def snapshot(db: Path, table: str, key: tuple[str, ...]) -> dict[tuple, dict[str, Any]]:
+    """``analytics.<table>`` as {key: row}."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cur = con.execute(f"select * from analytics.{table}")
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.close()
+    out = {tuple(r[k] for k in key): r for r in rows}
+    assert len(out) == len(rows), f"{table}: duplicate keys"
+    return out
+
+
+def mode_differences(
+    fast: dict[tuple, dict[str, Any]], exact: dict[tuple, dict[str, Any]], key: tuple[str, ...]
+) -> list[str]:
+    """Where two snapshots of a table disagree: rows on one side only, a volume (``*_mwh``) more
+    than MODE_TOLERANCE_MWH apart, money (``*_gbp``) more than MODE_TOLERANCE_GBP apart, or any
+    other column not equal. Empty when they agree."""
+    problems = [f"only in default mode: {k}" for k in sorted(fast.keys() - exact.keys(), key=str)]
+    problems += [f"only in exact mode: {k}" for k in sorted(exact.keys() - fast.keys(), key=str)]
+    for k in sorted(fast.keys() & exact.keys(), key=str):
+        for col, a in fast[k].items():
+            b = exact[k][col]
+            if col.endswith("_mwh") or col.endswith("_gbp"):
+                tol = MODE_TOLERANCE_MWH if col.endswith("_mwh") else MODE_TOLERANCE_GBP
+                if (a is None) != (b is None) or (a is not None and abs(a - b) > tol):
+                    problems.append(f"{k} {col}: default {a} exact {b}")
+            elif a != b and col not in key:
+                problems.append(f"{k} {col}: default {a!r} exact {b!r}")
+    return problems

@@ -3,7 +3,8 @@
 The legacy BMRS CSVs (loaders/samples/real/legacy_2022-03-19_SP27; "Contains BMRS data © Elexon
 Limited copyright and database right", source: hackcollective/wind-curtailment @ cb043bae, see that
 folder's README) go through the legacy converter and the real loader path into raw tables of a
-DuckDB file; dbt then builds boalf_complete and fct_bm_unit_cashflows. Checked: no acceptance is
+DuckDB file; dbt then builds boalf_complete and fct_bm_unit_cashflows, once in each engine mode
+(default and exact: var acceptances_exact_mode, docs/acceptances.md). Checked: no acceptance is
 lost; per acceptance, the pair volumes sum to the integral of q_k - q_{k-1} computed here
 independently; signs; data tests; and four acceptances worked out by hand.
 
@@ -16,16 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.python.acceptance_support import dbt, expected_period27_volumes, load_legacy
+from tests.python.acceptance_support import dbt, expected_period27_volumes, load_legacy, mode_vars
 from tests.python.dbt_harness import query
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=[False, True], ids=["default", "exact"])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The warehouse built in each engine mode (var acceptances_exact_mode): every test runs on both."""
     tmp = tmp_path_factory.mktemp("acceptance_real")
     db = tmp / "warehouse.duckdb"
     load_legacy(db, tmp / "work")
-    dbt(["run", "-s", "+fct_bm_unit_cashflows"], db, tmp)
+    dbt(["run", "-s", "+fct_bm_unit_cashflows", *mode_vars(request.param)], db, tmp)
     return db
 
 

@@ -1,4 +1,4 @@
-{#- Priced acceptances by the BSC Section T method (docs/acceptances.md; design.md section 6).
+{#- Priced acceptances by the BSC Section T method (docs/acceptances.md, "The method").
 
     One row per (settlement date, period, BM unit, acceptance, pair). Steps:
       1. spot levels: each acceptance's BOALF segments are evaluated at every whole minute they
@@ -15,21 +15,33 @@
       5. volume outside every submitted band stays visible as a pair_id 0 row (no_bod/outside_bod).
     Units are joined on coalesce(national_grid_bm_unit, bm_unit) on every side.
 
-    The steps are the macros of macros/acceptances/engine_*.sql (each defines the CTEs it names in
-    its header, from the CTEs of the steps before it); the rules they share are in engine_rules.sql.
-    They are macros rather than intermediate models so that this model keeps BOALF, BOD, PN and the
-    calendar as its direct inputs: the dbt unit tests give those rows and check the whole engine. -#}
-{{ config(**acceptance_incremental_config(['settlement_date', 'settlement_period', 'bm_unit', 'acceptance_number', 'pair_id'])) }}
+    The inputs are the import CTEs at the top (one ref each); the steps are the macros of
+    macros/acceptances/engine_*.sql, which take those CTE names as arguments and define the CTEs
+    they name in their headers from the CTEs of the steps before them; the rules they share are in
+    engine_rules.sql. They are macros rather than intermediate models so that this model keeps BOALF,
+    BOD, PN and the calendar as its direct inputs: the dbt unit tests give those rows and check the
+    whole engine. var acceptances_exact_mode (dbt_project.yml) sends every piece through the plain
+    per-minute path (engine_rules.sql: acc_exact_mode); the default takes the speed-ups. -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'bm_unit', 'acceptance_number', 'pair_id'], cluster_by=['bm_unit'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 
 {%- set sentinel = var('sentinel_price_abs', 9999) -%}
 
 with
 
-{{ acceptance_profiles() }},
+-- inputs: the engine macros below read these CTEs only (they call no ref() themselves)
+boalf_input as (select * from {{ ref('bmrs_boalf_unified') }}),
 
-{{ acceptance_fpn_pieces() }},
+bod_input as (select * from {{ ref('bmrs_bod_unified') }}),
 
-{{ acceptance_pair_bands() }},
+pn_input as (select * from {{ ref('bmrs_pn_unified') }}),
+
+settlement_periods_input as (select * from {{ ref('int_settlement_periods') }}),
+
+{{ acceptance_profiles(boalf='boalf_input', settlement_periods='settlement_periods_input') }},
+
+{{ acceptance_fpn_pieces(pn='pn_input') }},
+
+{{ acceptance_pair_bands(bod='bod_input') }},
 
 {{ acceptance_minutes() }},
 
@@ -38,40 +50,40 @@ with
 priced as (
 
     select
-        c.settlement_date,
-        c.settlement_period,
-        c.start_time_utc,
-        coalesce(a.bm_unit, a.national_grid_bm_unit) as bm_unit,
-        a.national_grid_bm_unit,
-        v.acceptance_number,
-        v.pair_id,
-        a.acceptance_time,
-        v.offer_volume_mwh,
-        v.bid_volume_mwh,
-        p.offer_price,
-        p.bid_price,
-        (v.offer_volume_mwh <> 0 and abs(p.offer_price) >= {{ sentinel }})
-            or (v.bid_volume_mwh <> 0 and abs(p.bid_price) >= {{ sentinel }}) as has_sentinel,
-        v.residual_status,
-        ap.fpn_missing,
-        a.so_flag,
-        a.stor_flag,
-        a.rr_flag,
-        a.deemed_bo_flag
-    from volume_rows as v
-    inner join acceptances as a
-        on v.unit_key = a.unit_key
-        and v.acceptance_number = a.acceptance_number
-    inner join acceptance_periods as ap
-        on v.unit_key = ap.unit_key
-        and v.acceptance_number = ap.acceptance_number
-        and v.slot = ap.slot
-    inner join calendar as c
-        on v.slot = c.slot
-    left join bod_pairs as p
-        on v.unit_key = p.unit_key
-        and v.slot = p.slot
-        and v.pair_id = p.pair_id
+        calendar.settlement_date,
+        calendar.settlement_period,
+        calendar.start_time_utc,
+        coalesce(acceptance.bm_unit, acceptance.national_grid_bm_unit) as bm_unit,
+        acceptance.national_grid_bm_unit,
+        volume.acceptance_number,
+        volume.pair_id,
+        acceptance.acceptance_time,
+        volume.offer_volume_mwh,
+        volume.bid_volume_mwh,
+        prices.offer_price,
+        prices.bid_price,
+        (volume.offer_volume_mwh <> 0 and abs(prices.offer_price) >= {{ sentinel }})
+            or (volume.bid_volume_mwh <> 0 and abs(prices.bid_price) >= {{ sentinel }}) as has_sentinel,
+        volume.residual_status,
+        acceptance_period.fpn_missing,
+        acceptance.so_flag,
+        acceptance.stor_flag,
+        acceptance.rr_flag,
+        acceptance.deemed_bo_flag
+    from volume_rows as volume
+    inner join acceptances as acceptance
+        on volume.unit_key = acceptance.unit_key
+        and volume.acceptance_number = acceptance.acceptance_number
+    inner join acceptance_periods as acceptance_period
+        on volume.unit_key = acceptance_period.unit_key
+        and volume.acceptance_number = acceptance_period.acceptance_number
+        and volume.slot = acceptance_period.slot
+    inner join calendar
+        on volume.slot = calendar.slot
+    left join bod_pairs as prices
+        on volume.unit_key = prices.unit_key
+        and volume.slot = prices.slot
+        and volume.pair_id = prices.pair_id
 
 )
 

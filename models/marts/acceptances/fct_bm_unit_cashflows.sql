@@ -5,7 +5,7 @@
     and are included. Cashflows sum only `priced` rows; volume that could not be priced (no BOD, a
     sentinel price, outside the submitted bands, no FPN) is counted in the volume totals and shown
     separately as unpriced_volume_mwh, so a gap in pricing is never silently dropped. -#}
-{{ config(**acceptance_incremental_config(['settlement_date', 'settlement_period', 'bm_unit'])) }}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'bm_unit'], cluster_by=['bm_unit'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 
 with acceptances as (
 

@@ -48,16 +48,16 @@ elexon_dates as (
 ours as (
 
     select
-        f.settlement_date,
-        f.settlement_period,
-        coalesce(f.national_grid_bm_unit, f.bm_unit) as unit_key,
-        f.bm_unit,
-        f.total_offer_volume_mwh,
-        f.total_bid_volume_mwh,
-        f.net_cashflow_gbp
-    from {{ ref('fct_bm_unit_cashflows') }} as f
-    inner join elexon_dates as d
-        on f.settlement_date = d.settlement_date
+        cashflows.settlement_date,
+        cashflows.settlement_period,
+        coalesce(cashflows.national_grid_bm_unit, cashflows.bm_unit) as unit_key,
+        cashflows.bm_unit,
+        cashflows.total_offer_volume_mwh,
+        cashflows.total_bid_volume_mwh,
+        cashflows.net_cashflow_gbp
+    from {{ ref('fct_bm_unit_cashflows') }} as cashflows
+    inner join elexon_dates as elexon_date
+        on cashflows.settlement_date = elexon_date.settlement_date
 
 ),
 
@@ -74,30 +74,30 @@ unit_periods as (
 compared as (
 
     select
-        k.settlement_date,
-        k.settlement_period,
-        coalesce(o.bm_unit, v.bm_unit, c.bm_unit, k.unit_key) as bm_unit,
-        coalesce(o.net_cashflow_gbp, 0) as our_cashflow_gbp,
-        c.cashflow_gbp as elexon_cashflow_gbp,
-        coalesce(o.total_offer_volume_mwh, 0) as our_offer_volume_mwh,
-        v.offer_volume_mwh as elexon_offer_volume_mwh,
-        coalesce(o.total_bid_volume_mwh, 0) as our_bid_volume_mwh,
-        v.bid_volume_mwh as elexon_bid_volume_mwh,
-        c.unit_key is not null as has_elexon_cashflow,
-        v.unit_key is not null as has_elexon_volume
-    from unit_periods as k
-    left join ours as o
-        on k.settlement_date = o.settlement_date
-        and k.settlement_period = o.settlement_period
-        and k.unit_key = o.unit_key
-    left join boav as v
-        on k.settlement_date = v.settlement_date
-        and k.settlement_period = v.settlement_period
-        and k.unit_key = v.unit_key
-    left join ebocf as c
-        on k.settlement_date = c.settlement_date
-        and k.settlement_period = c.settlement_period
-        and k.unit_key = c.unit_key
+        unit_period.settlement_date,
+        unit_period.settlement_period,
+        coalesce(our.bm_unit, elexon_volume.bm_unit, elexon_cashflow.bm_unit, unit_period.unit_key) as bm_unit,
+        coalesce(our.net_cashflow_gbp, 0) as our_cashflow_gbp,
+        elexon_cashflow.cashflow_gbp as elexon_cashflow_gbp,
+        coalesce(our.total_offer_volume_mwh, 0) as our_offer_volume_mwh,
+        elexon_volume.offer_volume_mwh as elexon_offer_volume_mwh,
+        coalesce(our.total_bid_volume_mwh, 0) as our_bid_volume_mwh,
+        elexon_volume.bid_volume_mwh as elexon_bid_volume_mwh,
+        elexon_cashflow.unit_key is not null as has_elexon_cashflow,
+        elexon_volume.unit_key is not null as has_elexon_volume
+    from unit_periods as unit_period
+    left join ours as our
+        on unit_period.settlement_date = our.settlement_date
+        and unit_period.settlement_period = our.settlement_period
+        and unit_period.unit_key = our.unit_key
+    left join boav as elexon_volume
+        on unit_period.settlement_date = elexon_volume.settlement_date
+        and unit_period.settlement_period = elexon_volume.settlement_period
+        and unit_period.unit_key = elexon_volume.unit_key
+    left join ebocf as elexon_cashflow
+        on unit_period.settlement_date = elexon_cashflow.settlement_date
+        and unit_period.settlement_period = elexon_cashflow.settlement_period
+        and unit_period.unit_key = elexon_cashflow.unit_key
 
 ),
 
