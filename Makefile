@@ -6,8 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 export GBPOWER_HOME := $(CURDIR)
 
-.PHONY: setup demo test test-python test-dbt lint docs bench secrets clean
+.PHONY: help setup demo test lint docs bench secrets clean
+.DEFAULT_GOAL := setup
 
+## make help: list the targets (this text)
+help:
+	@sed -n 's/^## make \([^:]*\): */\1\t/p' $(MAKEFILE_LIST) | expand -t 14
+
+## make setup: create .venv and install the pinned dependencies (every other target runs it)
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
@@ -24,10 +30,11 @@ demo: setup
 test: setup secrets
 	$(BIN)/python -m pytest tests/python --durations=25
 
-## make lint: ruff + sqlfluff (DuckDB dialect on models; BigQuery dialect on compiled SQL)
+## make lint: ruff (check + format), mypy on loaders/, sqlfluff on every compiled model (DuckDB and BigQuery dialects) + sqlglot BigQuery parse
 lint: setup
 	$(BIN)/ruff check loaders tests/python bench
 	$(BIN)/ruff format --check loaders tests/python bench
+	$(BIN)/mypy
 	$(BIN)/python -m loaders.dev.lint_sql
 
 ## make docs: build the static dbt docs site (the data dictionary) into target/static_index.html
@@ -38,8 +45,10 @@ docs: setup
 bench: setup
 	$(BIN)/python -m bench.run
 
+## make secrets: scan the repository for committed secrets (detect-secrets; part of make test)
 secrets: setup
 	$(BIN)/python -m loaders.dev.secret_scan
 
+## make clean: remove .venv, dbt target/logs, the local warehouse and bench work files
 clean:
 	rm -rf $(VENV) target logs warehouse .gbpower bench/work

@@ -1,4 +1,5 @@
-"""Exceptions shared across the CLI."""
+"""Exceptions shared across the CLI, importable by every command without importing the CLI itself
+(``loaders.cli`` imports every command)."""
 
 
 class UsageError(Exception):

@@ -24,9 +24,6 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return day_start_utc(day), day_start_utc(day + timedelta(days=1))
 
 
-day_bounds_utc = day_bounds
-
-
 @lru_cache(maxsize=8192)
 def periods_in_day(day: date) -> int:
     start, end = day_bounds(day)
@@ -41,18 +38,12 @@ def period_start(day: date, period: int) -> datetime:
     return day_start_utc(day) + (period - 1) * PERIOD
 
 
-period_start_utc = period_start
-
-
-def settlement_of(instant: datetime) -> tuple[date, int]:
+def settlement_period_of(instant: datetime) -> tuple[date, int]:
     """(settlement date, period) containing an aware instant (period start inclusive)."""
     if instant.tzinfo is None:
         raise ValueError(f"naive datetime {instant!r}: pass an aware UTC datetime")
     day = instant.astimezone(LONDON).date()
     return day, int((instant - day_start_utc(day)) / PERIOD) + 1
-
-
-settlement_period_of = settlement_of
 
 
 def days(date_from: date, date_to: date) -> list[date]:

@@ -3,7 +3,7 @@
     {{ return(adapter.dispatch('gbp_type', 'gbpower')(kind)) }}
 {%- endmacro %}
 
-{% macro default__gbp_type(kind) -%}
+{% macro duckdb__gbp_type(kind) -%}
     {%- set types = {'string': 'varchar', 'integer': 'bigint', 'number': 'double', 'boolean': 'boolean',
                      'date': 'date', 'timestamp': 'timestamp', 'json': 'varchar'} -%}
     {{- types[kind] -}}
@@ -20,7 +20,7 @@
     {{ return(adapter.dispatch('gbp_safe_cast', 'gbpower')(expr, kind)) }}
 {%- endmacro %}
 
-{% macro default__gbp_safe_cast(expr, kind) -%}
+{% macro duckdb__gbp_safe_cast(expr, kind) -%}
     try_cast({{ expr }} as {{ gbp_type(kind) }})
 {%- endmacro %}
 

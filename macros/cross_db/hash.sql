@@ -6,7 +6,7 @@
     {{ return(adapter.dispatch('gbp_hash', 'gbpower')(columns)) }}
 {%- endmacro %}
 
-{% macro default__gbp_hash(columns) -%}
+{% macro duckdb__gbp_hash(columns) -%}
     lower(printf('%016x', hash(
         {{ columns | join(',\n        ') }}
     )))

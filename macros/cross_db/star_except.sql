@@ -3,7 +3,7 @@
     {{ return(adapter.dispatch('star_except', 'gbpower')(columns, relation_alias)) }}
 {%- endmacro %}
 
-{% macro default__star_except(columns, relation_alias) -%}
+{% macro duckdb__star_except(columns, relation_alias) -%}
     {% if relation_alias %}{{ relation_alias }}.{% endif %}* exclude ({{ columns | join(', ') }})
 {%- endmacro %}
 

@@ -6,7 +6,7 @@
     {{ return(adapter.dispatch('london_midnight_utc', 'gbpower')(date_expr)) }}
 {%- endmacro %}
 
-{% macro default__london_midnight_utc(date_expr) -%}
+{% macro duckdb__london_midnight_utc(date_expr) -%}
     timezone('UTC', timezone('Europe/London', cast({{ date_expr }} as timestamp)))
 {%- endmacro %}
 
@@ -14,25 +14,12 @@
     timestamp(datetime({{ date_expr }}), 'Europe/London')
 {%- endmacro %}
 
-{#- The Europe/London local date of a UTC timestamp. -#}
-{% macro london_date(ts_expr) -%}
-    {{ return(adapter.dispatch('london_date', 'gbpower')(ts_expr)) }}
-{%- endmacro %}
-
-{% macro default__london_date(ts_expr) -%}
-    cast(timezone('Europe/London', timezone('UTC', {{ ts_expr }})) as date)
-{%- endmacro %}
-
-{% macro bigquery__london_date(ts_expr) -%}
-    date({{ ts_expr }}, 'Europe/London')
-{%- endmacro %}
-
 {#- ts + n minutes (n may be an expression). -#}
 {% macro add_minutes(ts_expr, minutes_expr) -%}
     {{ return(adapter.dispatch('add_minutes', 'gbpower')(ts_expr, minutes_expr)) }}
 {%- endmacro %}
 
-{% macro default__add_minutes(ts_expr, minutes_expr) -%}
+{% macro duckdb__add_minutes(ts_expr, minutes_expr) -%}
     ({{ ts_expr }} + to_minutes(cast({{ minutes_expr }} as bigint)))
 {%- endmacro %}
 
@@ -45,7 +32,7 @@
     {{ return(adapter.dispatch('add_days', 'gbpower')(date_expr, days_expr)) }}
 {%- endmacro %}
 
-{% macro default__add_days(date_expr, days_expr) -%}
+{% macro duckdb__add_days(date_expr, days_expr) -%}
     cast({{ date_expr }} + to_days(cast({{ days_expr }} as integer)) as date)
 {%- endmacro %}
 
@@ -58,7 +45,7 @@
     {{ return(adapter.dispatch('seconds_between', 'gbpower')(start_expr, end_expr)) }}
 {%- endmacro %}
 
-{% macro default__seconds_between(start_expr, end_expr) -%}
+{% macro duckdb__seconds_between(start_expr, end_expr) -%}
     date_diff('second', {{ start_expr }}, {{ end_expr }})
 {%- endmacro %}
 
@@ -71,7 +58,7 @@
     {{ return(adapter.dispatch('date_series', 'gbpower')(start_date, end_date)) }}
 {%- endmacro %}
 
-{% macro default__date_series(start_date, end_date) -%}
+{% macro duckdb__date_series(start_date, end_date) -%}
     select cast(d as date) as date_day
     from generate_series(date '{{ start_date }}', date '{{ end_date }}', interval 1 day) as t (d)
 {%- endmacro %}
@@ -86,7 +73,7 @@
     {{ return(adapter.dispatch('int_series', 'gbpower')(lo, hi)) }}
 {%- endmacro %}
 
-{% macro default__int_series(lo, hi) -%}
+{% macro duckdb__int_series(lo, hi) -%}
     select cast(n as bigint) as n from generate_series({{ lo }}, {{ hi }}) as t (n)
 {%- endmacro %}
 
@@ -103,7 +90,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro default__current_utc_date() -%}
+{% macro duckdb__current_utc_date() -%}
     cast(timezone('UTC', now()) as date)
 {%- endmacro %}
 
@@ -120,7 +107,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro default__current_utc_timestamp() -%}
+{% macro duckdb__current_utc_timestamp() -%}
     timezone('UTC', now())
 {%- endmacro %}
 
@@ -133,7 +120,7 @@
     {{ return(adapter.dispatch('add_seconds', 'gbpower')(ts_expr, seconds_expr)) }}
 {%- endmacro %}
 
-{% macro default__add_seconds(ts_expr, seconds_expr) -%}
+{% macro duckdb__add_seconds(ts_expr, seconds_expr) -%}
     ({{ ts_expr }} + to_seconds(cast({{ seconds_expr }} as bigint)))
 {%- endmacro %}
 
