@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from loaders.cli import UsageError
+from loaders.errors import UsageError
 from loaders.warehouse import open_writer
 from loaders.warehouse.base import Writer
 
@@ -77,6 +77,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--batch-files", type=int, default=2000, help="files per transaction (default 2000)")
     p.set_defaults(func=run)
+    _register_kept_actions(p)
+
+
+def _register_kept_actions(p: argparse.ArgumentParser) -> None:
+    """``gbpower iris kept`` and ``gbpower iris promote``: messages kept in raw.iris_kept_messages."""
+    actions = p.add_subparsers(dest="iris_action", metavar="{kept,promote}")
+    k = actions.add_parser(
+        "kept",
+        help="count kept messages (datasets the registry cannot load yet) per dataset and reason",
+        description="Kept = well-formed IRIS messages not loaded into a typed table: raw.iris_kept_messages.",
+    )
+    k.add_argument("--all", action="store_true", help="also count messages already promoted")
+    k.set_defaults(func=run_kept)
+    pr = actions.add_parser(
+        "promote",
+        help="load kept messages into their typed tables once the registry knows their dataset",
+        description=(
+            "Loads kept messages through the normal IRIS validation/quarantine path, one transaction "
+            "per page, and marks them promoted. Re-running adds nothing. Default: every kept dataset "
+            "the registry can now load."
+        ),
+    )
+    pr.add_argument("--dataset", "-d", action="append", metavar="NAME", help="only this dataset (repeatable)")
+    pr.add_argument("--page", type=int, default=500, help="kept messages per transaction (default 500)")
+    pr.set_defaults(func=run_promote)
+    for sp in (k, pr):  # SUPPRESS: `gbpower iris --target bigquery promote` keeps the parent's value
+        sp.add_argument("--target", choices=["duckdb", "bigquery"], default=argparse.SUPPRESS)
 
 
 def _writer(args: argparse.Namespace) -> Writer:
@@ -97,6 +124,44 @@ def _stop_on_signals(on_stop: Callable[[str], None]) -> Iterator[None]:
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+def run_kept(args: argparse.Namespace) -> int:
+    from loaders.iris.promote import kept_counts, loadable
+
+    with open_writer(args.target) as writer:
+        rows = kept_counts(writer, pending_only=not args.all)
+    if not rows:
+        print("no kept IRIS messages")
+        return 0
+    print(f"{'dataset':<16} {'reason':<22} {'messages':>9}  registry")
+    for dataset, reason, n in rows:
+        state = "loadable: run `gbpower iris promote`" if loadable(dataset) else "not in the registry"
+        print(f"{dataset:<16} {reason:<22} {n:>9}  {state}")
+    return 0
+
+
+def run_promote(args: argparse.Namespace) -> int:
+    from loaders.iris.promote import loadable, promote_kept
+
+    if args.page < 1:
+        raise UsageError("--page must be at least 1")
+    names = None
+    if args.dataset:
+        names = []
+        for name in args.dataset:
+            if not loadable(name):
+                raise UsageError(f"dataset {name!r} is not an IRIS dataset in the registry: add it first")
+            names.append(name)
+    with open_writer(args.target) as writer:
+        res = promote_kept(writer, names, page=args.page)
+    for name in sorted(set(res.loaded) | set(res.quarantined) | set(res.still_kept)):
+        print(
+            f"{name}: {res.loaded[name]} message(s) loaded, {res.quarantined[name]} quarantined, "
+            f"{res.still_kept[name]} still kept"
+        )
+    print(f"promoted: {sum(res.loaded.values())} message(s), {res.records} records, {res.inserted} new rows")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:

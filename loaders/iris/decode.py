@@ -34,12 +34,25 @@ def _loads(text: str) -> Any:
 
 
 class PoisonMessage(ValueError):
-    """A message that can never be loaded (undecodable, unknown dataset, bad records)."""
+    """A message that cannot be loaded as it is (undecodable, bad records; ``UnregisteredDataset``
+    for one whose dataset the registry cannot load yet, which is kept rather than quarantined)."""
 
     def __init__(self, reason: str, description: str) -> None:
         super().__init__(f"{reason}: {description}")
         self.reason = reason
         self.description = description
+
+
+class UnregisteredDataset(PoisonMessage):
+    """A well-formed message whose dataset the registry cannot load from IRIS (not in the registry,
+    not an IRIS dataset, or no dataset named at all). It is kept, not quarantined
+    (``raw.iris_kept_messages``); ``dataset`` is the name it carries (``"unknown"`` when none)."""
+
+    def __init__(self, dataset: str, keep_reason: str, description: str) -> None:
+        super().__init__("unknown_dataset", description)
+        self.dataset = dataset
+        self.keep_reason = keep_reason  # unregistered_dataset | no_dataset
+        self.records: list[dict[str, Any]] = []  # set by decode_message
 
 
 def body_bytes(body: Any) -> bytes:
@@ -100,14 +113,14 @@ def route_dataset(subject: str | None, records: list[dict[str, Any]]) -> Dataset
         names = {str(r.get("dataset")) for r in records if r.get("dataset")}
         if len(names) != 1:
             detail = "no dataset field" if not names else f"records name several datasets {sorted(names)}"
-            raise PoisonMessage("unknown_dataset", f"message has no subject and {detail}")
+            raise UnregisteredDataset("unknown", "no_dataset", f"message has no subject and {detail}")
         name = names.pop()
     try:
         dataset = get_dataset(name)
     except UnknownDataset:
-        raise PoisonMessage("unknown_dataset", f"dataset {name!r} is not in the registry") from None
+        raise UnregisteredDataset(name, "unregistered_dataset", f"dataset {name!r} is not in the registry") from None
     if not dataset.iris:
-        raise PoisonMessage("unknown_dataset", f"dataset {name!r} is not an IRIS dataset")
+        raise UnregisteredDataset(name, "unregistered_dataset", f"dataset {name!r} is not an IRIS dataset")
     return dataset
 
 
@@ -148,5 +161,9 @@ def decode_message(
     """Decode and route one message; raises :class:`PoisonMessage` (with ``.message_id`` unset)."""
     raw = body_bytes(body)
     records = decode_records(raw)
-    dataset = route_dataset(subject, records)
+    try:
+        dataset = route_dataset(subject, records)
+    except UnregisteredDataset as exc:
+        exc.records = records
+        raise
     return Decoded(message_id_of(message_id, application_properties, raw), dataset, records, raw)

@@ -76,6 +76,7 @@ class DrainStats:
     failed_batches: int = 0
     left_unsettled: int = 0  # files left for a later pass: too fresh, or still changing
     reclaimed: int = 0  # quarantined files taken back because the client finished writing them
+    kept: int = 0  # files of datasets the registry cannot load yet, kept in raw.iris_kept_messages
 
 
 def _signature(p: Path) -> tuple[int, int] | None:
@@ -292,7 +293,8 @@ class DirectoryDrain:
                 self.stop.wait(self.opt.poll_s)
         log.info(
             "IRIS directory %s: %d batches, %d files, %d records (%d new rows), %d quarantined, "
-            "%d taken back from quarantine, %d left (too fresh or still being written)",
+            "%d taken back from quarantine, %d left (too fresh or still being written), "
+            "%d kept for datasets the registry cannot load yet",
             self.root,
             self.stats.batches,
             self.stats.files,
@@ -301,6 +303,7 @@ class DirectoryDrain:
             self.stats.poison,
             self.stats.reclaimed,
             self.stats.left_unsettled,
+            self.stats.kept,
         )
         return 1 if failed else 0
 
@@ -339,6 +342,7 @@ class DirectoryDrain:
             self.stats.files += len(batch.good) + len(batch.poison)
             self.stats.records += sum(batch.records.values())
             self.stats.poison += len(batch.poison)
+            self.stats.kept += len(batch.kept)
             if result is not None:
                 self.stats.inserted += result.inserted
                 self.latencies.append(result.latency_s)

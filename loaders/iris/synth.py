@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from loaders.settlement import settlement_of
+from loaders.settlement import settlement_period_of
 
 SAMPLES = Path(__file__).with_name("sample_records.json")
 FUELS = (
@@ -46,7 +46,7 @@ def _z(ts: datetime) -> str:
 
 def _sp(ts: datetime) -> tuple[str, int]:
     """(settlementDate, settlementPeriod) of a UTC instant, through Europe/London."""
-    day, period = settlement_of(ts)
+    day, period = settlement_period_of(ts)
     return day.isoformat(), period
 
 

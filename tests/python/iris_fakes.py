@@ -52,6 +52,7 @@ class FakeMessage:
         self.message_id = message_id
         self.application_properties = application_properties
         self.delivery_count = 0
+        self.enqueued_time_utc = datetime.now(UTC)  # as the SDK's: set once, the same on every delivery
         self.lock_token: str | None = None
         self.locked_until_utc: datetime | None = None
 
@@ -64,6 +65,7 @@ class FakeMessage:
     def delivery(self) -> FakeMessage:
         m = FakeMessage(self.body, self.subject, self.message_id, self.application_properties)
         m.delivery_count = self.delivery_count
+        m.enqueued_time_utc = self.enqueued_time_utc
         m.lock_token = str(uuid.uuid4())
         return m
 

@@ -8,7 +8,13 @@ import logging
 
 import pytest
 
-from loaders.iris.decode import PoisonMessage, decode_message, decode_records, message_id_of
+from loaders.iris.decode import (
+    PoisonMessage,
+    UnregisteredDataset,
+    decode_message,
+    decode_records,
+    message_id_of,
+)
 from loaders.iris.settings import (
     DEFAULT_TENANT_ID,
     Secret,
@@ -84,11 +90,15 @@ def test_routing_prefers_subject_then_records_dataset_field():
         (None, [{"dataset": "BOD"}, {"dataset": "PN"}], "several datasets"),
     ],
 )
-def test_unknown_datasets_are_poison(subject, records, fragment):
-    with pytest.raises(PoisonMessage) as err:
+def test_unknown_datasets_are_kept_not_poison(subject, records, fragment):
+    """A well-formed message the registry cannot load is routed to the kept table with its records,
+    never to quarantine (``UnregisteredDataset``)."""
+    with pytest.raises(UnregisteredDataset) as err:
         decode_message("m", subject, json.dumps(records))
-    assert err.value.reason == "unknown_dataset"
     assert fragment in err.value.description
+    assert err.value.records == records
+    assert err.value.keep_reason == ("no_dataset" if subject is None else "unregistered_dataset")
+    assert err.value.dataset == (subject or "unknown")
 
 
 def test_message_id_falls_back_to_source_file_name_then_body_hash():
@@ -206,10 +216,10 @@ def test_poison_copy_reads_a_one_shot_sdk_body_once(tmp_path):
     poison message must still hold every byte (it was 0 bytes when the body was read twice)."""
     from loaders.iris.pipeline import Incoming, Poison, _decode, quarantine_message
 
-    raw = json.dumps([{"dataset": "SYS_WARN", "warningText": "Electricity margin notice"}]).encode()
+    raw = json.dumps([{"dataset": "SYS_WARN", "warningText": "Electricity margin notice"}]).encode()[:-7]
     one_shot = (section for section in [raw[:10], raw[10:]])
     poison = _decode(Incoming(message_id="SYS_WARN_1.json", subject="SYS_WARN", body=one_shot))
-    assert isinstance(poison, Poison) and poison.reason == "unknown_dataset"
+    assert isinstance(poison, Poison) and poison.reason == "undecodable"
     assert poison.raw == raw
     target = quarantine_message(tmp_path, poison, name="SYS_WARN_1.json")
     assert target.read_bytes() == raw

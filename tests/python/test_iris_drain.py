@@ -91,10 +91,15 @@ def test_drain_loads_moves_and_quarantines(tmp_path, duckdb_path):
     assert _q(duckdb_path, "SELECT count(*), count(DISTINCT message_id) FROM raw.iris_messages")[0] == (41, 41)
     # loaded files moved under processed/<DATASET>/, nothing loaded is left in place
     processed = sorted(p.name for p in (src / "processed").rglob("*.json"))
-    assert processed == sorted([m.message_id for m in msgs] + ["FREQ_nosubject.json"])
+    # (a file of a dataset the registry lacks is kept in raw.iris_kept_messages and moved too)
+    assert processed == sorted([m.message_id for m in msgs] + ["FREQ_nosubject.json", "SYS_WARN_1.json"])
+    kept = _q(duckdb_path, "SELECT message_id, dataset, reason, body FROM raw.iris_kept_messages")
+    assert kept == [
+        ("SYS_WARN_1.json", "SYS_WARN", "unregistered_dataset", '[{"dataset":"SYS_WARN","warningText":"x"}]')
+    ]
+    assert not (src / "quarantine" / "SYS_WARN").exists()
     for name, reason in [
         ("BOD/BOD_truncated.json", "undecodable"),
-        ("SYS_WARN/SYS_WARN_1.json", "unknown_dataset"),
         ("MELS/MELS_badtype.json", "levelFrom: expected number"),
     ]:
         assert (src / "quarantine" / name).exists(), name

@@ -105,12 +105,15 @@ def test_poison_messages_are_dead_lettered_quarantined_and_do_not_stop_the_servi
     half_bad = [make_record("FREQ", 1000), {**make_record("FREQ", 1001), "measurementTime": None}]
     poison = [
         FakeMessage([b"\x00not json"], "FREQ", "FREQ_undecodable.json"),
-        FakeMessage([json.dumps([{"dataset": "SYS_WARN", "warningText": "x"}]).encode()], "SYS_WARN", "SYS_1.json"),
         FakeMessage([json.dumps([bad_type]).encode()], "FREQ", "FREQ_badtype.json"),
         FakeMessage([json.dumps(half_bad).encode()], "FREQ", "FREQ_halfbad.json"),
     ]
+    # a well-formed message of a dataset the registry lacks is kept and completed, not poison
+    unregistered = FakeMessage(
+        [json.dumps([{"dataset": "SYS_WARN", "warningText": "x"}]).encode()], "SYS_WARN", "SYS_1.json"
+    )
     later = synth_fake_messages(3, start=4)
-    receiver = FakeReceiver([*good[:2], *poison, *good[2:]])
+    receiver = FakeReceiver([*good[:2], poison[0], unregistered, *poison[1:], *good[2:]])
     writer = _writer(duckdb_path)
     svc = _service(tmp_path, receiver, writer, max_messages=5)
     receiver.send(*later)
@@ -119,21 +122,21 @@ def test_poison_messages_are_dead_lettered_quarantined_and_do_not_stop_the_servi
     reasons = {m.message_id: (r, d) for m, r, d in receiver.dead_lettered}
     assert set(reasons) == {m.message_id for m in poison}
     assert reasons["FREQ_undecodable.json"][0] == "undecodable"
-    assert reasons["SYS_1.json"][0] == "unknown_dataset"
     assert reasons["FREQ_badtype.json"][0] == "bad_records" and "frequency" in reasons["FREQ_badtype.json"][1]
     assert "measurementTime" in reasons["FREQ_halfbad.json"][1]
-    assert {m.message_id for m in receiver.completed} == {m.message_id for m in (*good, *later)}
+    assert {m.message_id for m in receiver.completed} == {m.message_id for m in (*good, *later, unregistered)}
     assert _committed_ids(duckdb_path) == {m.message_id for m in (*good, *later)}
     # nothing of a poison message landed, not even its valid record
     assert _count(duckdb_path, "bmrs_freq_iris", "_message_id LIKE 'FREQ_%bad%'") == 0
     q = tmp_path / "quarantine" / "iris"
     assert (q / "FREQ" / "FREQ_undecodable.json").read_bytes() == b"\x00not json"
     assert "undecodable" in (q / "FREQ" / "FREQ_undecodable.json.reason").read_text()
-    assert (q / "SYS_WARN" / "SYS_1.json.reason").exists()
+    assert not (q / "SYS_WARN").exists()
+    assert _count(duckdb_path, "iris_kept_messages", "message_id = 'SYS_1.json' AND dataset = 'SYS_WARN'") == 1
     # the body is a one-shot generator (as in the SDK): the quarantine copy still holds every byte
     for m in poison:
-        kept = q / ("FREQ" if m.subject == "FREQ" else "SYS_WARN") / m.message_id
-        assert kept.read_bytes() == b"".join(m.body), m.message_id
+        copy = q / "FREQ" / m.message_id
+        assert copy.read_bytes() == b"".join(m.body), m.message_id
     assert "frequency: expected number" in (q / "FREQ" / "FREQ_badtype.json.reason").read_text()
 
 
