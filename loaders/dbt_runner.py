@@ -35,9 +35,13 @@ def dbt_executable() -> str:
     return str(local) if local.exists() else "dbt"
 
 
-def dbt_command(args: list[str], target: str | None = None) -> tuple[list[str], dict[str, str]]:
+def dbt_command(
+    args: list[str], target: str | None = None, env_defaults: dict[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
     root = config.project_root()
     env = dict(os.environ)
+    for key, value in (env_defaults or {}).items():
+        env.setdefault(key, value)
     env.setdefault("GBPOWER_HOME", str(root))
     env["DBT_PROFILES_DIR"] = str(profiles_dir())
     env["DBT_PROJECT_DIR"] = str(root)
@@ -50,9 +54,16 @@ def dbt_command(args: list[str], target: str | None = None) -> tuple[list[str], 
     return cmd, env
 
 
-def run_dbt(args: list[str], target: str | None = None, check: bool = False, **kwargs) -> int:
-    """Run ``dbt ARGS`` in the project root; returns dbt's exit code."""
-    cmd, env = dbt_command(args, target)
+def run_dbt(
+    args: list[str],
+    target: str | None = None,
+    check: bool = False,
+    env_defaults: dict[str, str] | None = None,
+    **kwargs,
+) -> int:
+    """Run ``dbt ARGS`` in the project root; returns dbt's exit code. ``env_defaults`` are set
+    unless the environment already has them."""
+    cmd, env = dbt_command(args, target, env_defaults)
     proc = subprocess.run(cmd, cwd=config.project_root(), env=env, check=False, **kwargs)
     if check and proc.returncode != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed with exit code {proc.returncode}")

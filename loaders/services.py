@@ -8,6 +8,7 @@ cannot drift apart. Templates hold ``@PLACEHOLDER@`` paths that :class:`InstallC
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -23,6 +24,9 @@ DOW_NAMES = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
 _ENV_LINE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _PLACEHOLDER = re.compile(r"@[A-Z_]+@")
+_MEMORY = re.compile(r"^(\d+(\.\d+)?[KMGT]?|\d+(\.\d+)?%|infinity)$")
+_CPU = re.compile(r"^\d+(\.\d+)?%$")
+NO_LIMIT = ("", "none")
 
 
 class CrontabError(ValueError):
@@ -168,6 +172,29 @@ class InstallConfig:
     log_dir: Path = Path("/var/log/gbpower")
     conf_dir: Path = Path("/etc/gbpower")
     systemd_version: int | None = None  # None: ask the local systemctl
+    # cgroup limits per unit ("" or "none": no limit); defaults from GBPOWER_MEMORY_MAX,
+    # GBPOWER_CPU_QUOTA, GBPOWER_IRIS_MEMORY_MAX. CPUQuota is per unit: 100% = one core.
+    memory_max: str = field(default_factory=lambda: os.environ.get("GBPOWER_MEMORY_MAX", "3G"))
+    cpu_quota: str = field(default_factory=lambda: os.environ.get("GBPOWER_CPU_QUOTA", "150%"))
+    iris_memory_max: str = field(default_factory=lambda: os.environ.get("GBPOWER_IRIS_MEMORY_MAX", "1G"))
+
+    def __post_init__(self) -> None:
+        for what, value, pattern in (
+            ("memory max", self.memory_max, _MEMORY),
+            ("iris memory max", self.iris_memory_max, _MEMORY),
+            ("cpu quota", self.cpu_quota, _CPU),
+        ):
+            if value.strip().lower() not in NO_LIMIT and not pattern.match(value.strip()):
+                raise ValueError(f"{what} {value!r}: expected e.g. 2G, 512M, 50% (memory) or 150% (cpu), or none")
+
+    def resources(self, memory_max: str) -> str:
+        """The cgroup lines of a unit (a comment when there is no limit at all)."""
+        lines = []
+        if memory_max.strip().lower() not in NO_LIMIT:
+            lines.append(f"MemoryMax={memory_max.strip()}")
+        if self.cpu_quota.strip().lower() not in NO_LIMIT:
+            lines.append(f"CPUQuota={self.cpu_quota.strip()}")
+        return "\n".join(lines) or "# (no MemoryMax/CPUQuota limit configured)"
 
     def placeholders(self) -> dict[str, str]:
         return {
@@ -178,6 +205,8 @@ class InstallConfig:
             "@DATA_DIR@": str(self.data_dir),
             "@LOG_DIR@": str(self.log_dir),
             "@CONF_DIR@": str(self.conf_dir),
+            "@RESOURCES@": self.resources(self.memory_max),
+            "@IRIS_RESOURCES@": self.resources(self.iris_memory_max),
         }
 
 
@@ -219,6 +248,9 @@ def render_all(cfg: InstallConfig, source: Path | None = None) -> dict[str, str]
             ln for ln in iris.splitlines(keepends=True) if not ln.startswith(("RestartSteps=", "RestartMaxDelaySec="))
         )
     out["systemd/gbpower-iris.service"] = iris
+    out["systemd/gbpower-alert@.service"] = substitute(
+        (src / "systemd/alert@.service.in").read_text(), values, "alert@.service.in"
+    )
     service_t = (src / "systemd/job.service.in").read_text()
     timer_t = (src / "systemd/job.timer.in").read_text()
     for job in jobs:
@@ -273,7 +305,7 @@ def install(cfg: InstallConfig, root: Path = Path("/")) -> list[InstalledFile]:
         tmp.chmod(mode)
         tmp.replace(dest)
         placed.append(InstalledFile(dest, True))
-    for d in (cfg.data_dir, cfg.data_dir / "locks", cfg.log_dir):
+    for d in (cfg.data_dir, cfg.data_dir / "locks", cfg.data_dir / "state", cfg.data_dir / "backups", cfg.log_dir):
         under(d).mkdir(parents=True, exist_ok=True)
     return placed
 

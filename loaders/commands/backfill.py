@@ -30,9 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--dataset",
         "-d",
         action="append",
-        required=True,
+        default=None,
         metavar="NAME",
-        help="dataset code (repeatable), e.g. BOD, BOALF, DISEBSP (alias COSTS), or 'all'",
+        help="dataset code (repeatable), e.g. BOD, BOALF, DISEBSP (alias COSTS), or 'all' "
+        "(required, except with --catch-up, which defaults to every dataset)",
     )
     p.add_argument("--from", dest="date_from", type=_date, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", type=_date, default=None, metavar="YYYY-MM-DD")
@@ -49,6 +50,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="warehouse (default: env GBPOWER_TARGET or duckdb)",
     )
+    p.add_argument(
+        "--catch-up",
+        action="store_true",
+        help="instead of --from/--to: fetch what is due in the last --catch-up-days days of each dataset "
+        "(missing windows, windows loaded before they were final, revision windows per the dataset's "
+        "policy); the scheduled job",
+    )
+    p.add_argument("--catch-up-days", type=int, default=7, metavar="N", help="--catch-up look-back (default 7)")
+    p.add_argument(
+        "--settle-hours",
+        type=float,
+        default=2.0,
+        metavar="H",
+        help="--catch-up: a window loaded less than H hours after it ended is fetched again (default 2)",
+    )
     p.add_argument("--force", action="store_true", help="reload windows already loaded")
     p.add_argument("--concurrency", type=int, default=4, help="parallel requests (default 4)")
     p.add_argument("--rate", type=float, default=8.0, help="max requests per second (default 8)")
@@ -61,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
     from loaders.registry import DATASETS
 
     names: list[str] = []
-    for item in args.dataset:
+    if args.dataset is None and not args.catch_up:
+        raise UsageError("give --dataset NAME (or 'all')")
+    for item in args.dataset or []:
         for name in item.split(","):
             if name.strip().lower() == "all":
                 names.extend(DATASETS)
@@ -70,6 +88,10 @@ def run(args: argparse.Namespace) -> int:
                 names.append(get_dataset(name).name)
             except UnknownDataset as exc:
                 raise UsageError(str(exc)) from None
+    if args.concurrency < 1 or args.rate <= 0:
+        raise UsageError("--concurrency must be >= 1 and --rate > 0")
+    if args.catch_up:
+        return _catch_up(args, list(dict.fromkeys(names)) or None)
     if args.last_days is not None:
         if args.date_from or args.date_to or args.last_days < 1:
             raise UsageError("--last-days N (N >= 1) replaces --from/--to; give one or the other")
@@ -91,6 +113,29 @@ def run(args: argparse.Namespace) -> int:
         args.date_to,
         target=args.target,
         force=args.force,
+        concurrency=args.concurrency,
+        rate_per_s=args.rate,
+        progress=False if args.no_progress else None,
+    )
+    for line in summary.lines():
+        print(line)
+    return 0 if summary.ok else 1
+
+
+def _catch_up(args: argparse.Namespace, names: list[str] | None) -> int:
+    from datetime import timedelta
+
+    from loaders.catch_up import CatchUpRules, run_catch_up
+
+    if args.date_from or args.date_to or args.last_days is not None or args.force:
+        raise UsageError("--catch-up chooses its own windows: do not combine it with --from/--to/--last-days/--force")
+    if args.catch_up_days < 1 or args.settle_hours < 0:
+        raise UsageError("--catch-up-days must be >= 1 and --settle-hours >= 0")
+    rules = CatchUpRules(days=args.catch_up_days, settle=timedelta(hours=args.settle_hours))
+    summary = run_catch_up(
+        names,
+        rules=rules,
+        target=args.target,
         concurrency=args.concurrency,
         rate_per_s=args.rate,
         progress=False if args.no_progress else None,

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from loaders import config
+from loaders.errors import UsageError
 from loaders.services import InstallConfig, install, render_all, unit_names
 
 log = logging.getLogger(__name__)
@@ -29,20 +30,48 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", type=Path, default=Path("/var/lib/gbpower"))
     p.add_argument("--log-dir", type=Path, default=Path("/var/log/gbpower"))
     p.add_argument("--conf-dir", type=Path, default=Path("/etc/gbpower"))
+    p.add_argument(
+        "--memory-max",
+        default=None,
+        help="MemoryMax= of every job unit (default $GBPOWER_MEMORY_MAX or 3G; 'none' for no limit)",
+    )
+    p.add_argument(
+        "--iris-memory-max",
+        default=None,
+        help="MemoryMax= of the IRIS service (default $GBPOWER_IRIS_MEMORY_MAX or 1G; 'none' for no limit)",
+    )
+    p.add_argument(
+        "--cpu-quota",
+        default=None,
+        help="CPUQuota= of every unit, 100%% = one core (default $GBPOWER_CPU_QUOTA or 150%%; 'none')",
+    )
     p.add_argument("--root", type=Path, default=Path("/"), help="install under this directory (staging)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    cfg = InstallConfig(
-        prefix=(args.prefix or config.project_root()).resolve(),
-        user=args.user,
-        group=args.group,
-        venv=args.venv,
-        data_dir=args.data_dir,
-        log_dir=args.log_dir,
-        conf_dir=args.conf_dir,
-    )
+    limits = {
+        k: v
+        for k, v in (
+            ("memory_max", args.memory_max),
+            ("iris_memory_max", args.iris_memory_max),
+            ("cpu_quota", args.cpu_quota),
+        )
+        if v is not None
+    }
+    try:
+        cfg = InstallConfig(
+            prefix=(args.prefix or config.project_root()).resolve(),
+            user=args.user,
+            group=args.group,
+            venv=args.venv,
+            data_dir=args.data_dir,
+            log_dir=args.log_dir,
+            conf_dir=args.conf_dir,
+            **limits,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if args.dry_run:
         for name, text in render_all(cfg).items():
             print(f"### {name}")

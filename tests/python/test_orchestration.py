@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -144,3 +145,52 @@ def test_env_file_is_loaded_and_missing_env_file_is_a_clear_error(dirs, tmp_path
 def test_bad_usage_exits_2_with_a_message(dirs, args):
     proc = run_job(dirs, *args)
     assert proc.returncode == 2 and proc.stderr.strip()
+
+
+def test_failure_hook_alerts_once_per_failure_spell_and_on_recovery(dirs, tmp_path):
+    """run-job hands a failed run to GBPOWER_FAILURE_HOOK (the real `gbpower alert job`, as the
+    crontab sets it), and the first good run after it; the alert reaches a loopback webhook once per
+    failure spell, then once on recovery; a good run with nothing to recover does not call the hook."""
+    from tests.python.alert_receivers import WebhookReceiver
+
+    gbpower = Path(sys.executable).with_name("gbpower")
+    with WebhookReceiver() as receiver:
+        env = {
+            **dirs,
+            "GBPOWER_FAILURE_HOOK": f"{gbpower} alert job",
+            "GBPOWER_ALERT_WEBHOOK": receiver.url,
+            "GBPOWER_STATE_DIR": str(tmp_path / "state"),
+        }
+        assert run_job(env, "flaky", "--", "bash", "-c", "echo 'ERROR: the api said 500'; exit 3").returncode == 3
+        assert run_job(env, "flaky", "--", "bash", "-c", "exit 3").returncode == 3
+        assert run_job(env, "flaky", "--timeout", "1", "--", "sleep", "20").returncode == 124
+        assert len(receiver.posts) == 1
+        assert "NEW ERROR  job flaky: failed with exit code 3" in receiver.texts[0]
+        assert "ERROR: the api said 500" in receiver.texts[0]  # the log's last lines
+        assert (Path(dirs["GBPOWER_LOCK_DIR"]) / "flaky.failed").exists()
+        assert run_job(env, "flaky", "--", "true").returncode == 0
+        assert len(receiver.posts) == 2 and "RECOVERED  job flaky" in receiver.texts[1]
+        assert not (Path(dirs["GBPOWER_LOCK_DIR"]) / "flaky.failed").exists()
+        before = log_of(dirs, "flaky")
+        assert run_job(env, "flaky", "--", "true").returncode == 0
+        assert len(receiver.posts) == 2
+        assert "alert" not in log_of(dirs, "flaky")[len(before) :]  # the hook did not run
+
+
+def test_a_failing_hook_never_changes_the_exit_code_and_is_retried(dirs, tmp_path):
+    calls = tmp_path / "calls"
+    hook = tmp_path / "hook"
+    hook.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexit 1\n')
+    hook.chmod(0o755)
+    env = {**dirs, "GBPOWER_FAILURE_HOOK": str(hook)}
+    proc = run_job(env, "j", "--", "bash", "-c", "exit 4")
+    assert proc.returncode == 4 and "failure hook" in proc.stderr
+    assert run_job(env, "j", "--", "true").returncode == 0
+    assert run_job(env, "j", "--", "true").returncode == 0  # hook failed again: called again
+    log_file = Path(dirs["GBPOWER_LOG_DIR"]) / "j.log"
+    assert calls.read_text().splitlines() == [f"j 4 --log {log_file}", f"j 0 --log {log_file}", f"j 0 --log {log_file}"]
+
+
+def test_no_hook_configured_changes_nothing(dirs):
+    assert run_job(dirs, "plain", "--", "bash", "-c", "exit 5").returncode == 5
+    assert not (Path(dirs["GBPOWER_LOCK_DIR"]) / "plain.failed").exists()

@@ -70,7 +70,16 @@ def problems(proc: subprocess.CompletedProcess[str]) -> list[str]:
 def test_systemd_analyze_verify_passes_on_rendered_units(rendered, tmp_path):
     units = write_units(rendered, tmp_path)
     names = sorted(p.name for p in units)
-    for job in ("dbt-build", "dbt-freshness", "backfill-revisions", "export-sheets", "docs"):
+    for job in (
+        "dbt-build",
+        "dbt-freshness",
+        "api-catch-up",
+        "health",
+        "export-sheets",
+        "docs",
+        "backup",
+        "prune-iris",
+    ):
         assert f"gbpower-{job}.service" in names and f"gbpower-{job}.timer" in names
     assert "gbpower-iris.service" in names
     proc = verify(units)
@@ -117,15 +126,19 @@ def test_rendered_crontab_parses_with_every_required_job(rendered):
     assert env["GBPOWER_ENV_FILE"] == "/etc/gbpower/gbpower.env"
     by_name = {j.name: j for j in jobs}
     assert by_name["dbt-build"].schedule.minutes == {0, 30}
-    assert "dbt build" in by_name["dbt-build"].command
+    build = by_name["dbt-build"].argv
+    # every model, not only what the marts select (incremental models no mart uses stay current)
+    assert build[build.index("--") + 1 :][1:] == ["dbt", "build"]
     assert by_name["dbt-freshness"].schedule.minutes == {0, 15, 30, 45}
     assert "source freshness" in by_name["dbt-freshness"].command
-    backfill = by_name["backfill-revisions"]
-    assert backfill.schedule.hours == {2} and backfill.schedule.minutes == {0}
-    argv = backfill.argv
-    assert "--force" in argv and argv[argv.index("--last-days") + 1] == "3"
-    datasets = argv[argv.index("--dataset") + 1].split(",")
-    assert sorted(datasets) == sorted(["DISEBSP", "BOAV", "EBOCF", "BOALF", "BOD", "PN"])
+    catch_up = by_name["api-catch-up"]
+    assert catch_up.schedule.hours == set(range(24)) and len(catch_up.schedule.minutes) == 1
+    assert "--catch-up" in catch_up.argv and "--dataset" not in catch_up.argv  # every dataset
+    health = by_name["health"]
+    assert "--notify" in health.argv and len(health.schedule.minutes) == 4
+    assert env["GBPOWER_FAILURE_HOOK"].endswith("/bin/gbpower alert job")
+    assert "backup" in by_name["backup"].argv and len(by_name["backup"].schedule.hours) == 1
+    assert "prune-iris" in by_name["prune-iris"].argv
     assert len(by_name["export-sheets"].schedule.minutes) == 4
     assert "docs" in by_name["docs"].argv and len(by_name["docs"].schedule.hours) == 1
     for job in jobs:
@@ -247,3 +260,41 @@ def test_every_crontab_command_parses_with_the_real_cli(rendered):
         assert argv[0].endswith("/gbpower"), job.command
         args = parser.parse_args(argv[1:])
         assert args.command == argv[1].replace("-", "_") or args.command == argv[1]
+
+
+def test_every_unit_reports_its_failure_and_has_resource_limits(rendered):
+    """OnFailure= on every unit (but the alert template itself), MemoryMax/CPUQuota in each, the IRIS
+    unit backfills start-up gaps, and the job units hand failures to run-job's hook."""
+    units = {n.split("/", 1)[1]: t for n, t in rendered.items() if n.endswith(".service")}
+    alert = units.pop("gbpower-alert@.service")
+    assert not re.search(r"^OnFailure=", alert, re.M) and "ExecStart=" in alert and "gbpower alert unit %i" in alert
+    assert len(units) >= 9
+    for name, text in units.items():
+        assert "OnFailure=gbpower-alert@%N.service" in text, name
+        assert re.search(r"^MemoryMax=\S+$", text, re.M) and "CPUQuota=150%" in text, name
+    assert "ExecStart=" + str(VENV) + "/bin/gbpower iris --backfill-gaps" in units["gbpower-iris.service"]
+    assert "MemoryMax=1G" in units["gbpower-iris.service"] and "MemoryMax=3G" in units["gbpower-dbt-build.service"]
+    assert "GBPOWER_FAILURE_HOOK=" + str(VENV) + "/bin/gbpower alert job" in units["gbpower-health.service"]
+
+
+def test_resource_limits_are_configurable_and_validated(capsys):
+    files = render_all(InstallConfig(prefix=ROOT, memory_max="512M", cpu_quota="none", iris_memory_max="none"))
+    job, iris = files["systemd/gbpower-dbt-build.service"], files["systemd/gbpower-iris.service"]
+    assert "MemoryMax=512M" in job and not re.search(r"^CPUQuota=", job, re.M)
+    assert not re.search(r"^(MemoryMax|CPUQuota)=", iris, re.M)
+    with pytest.raises(SystemExit) as exc:
+        main(["install-services", "--dry-run", "--memory-max", "lots"])
+    assert exc.value.code == 2 and "memory max 'lots'" in capsys.readouterr().err
+    assert main(["install-services", "--dry-run", "--cpu-quota", "80%", "--iris-memory-max", "700M"]) == 0
+    out = capsys.readouterr().out
+    assert "CPUQuota=80%" in out and "MemoryMax=700M" in out
+
+
+def test_install_places_the_alert_template_and_creates_state_and_backup_dirs(tmp_path, capsys):
+    root = tmp_path / "root"
+    assert main(["install-services", "--root", str(root), "--prefix", str(ROOT), "--user", "svc"]) == 0
+    alert = (root / "etc/systemd/system/gbpower-alert@.service").read_text()
+    assert f"ExecStart={VENV}/bin/gbpower alert unit %i" in alert
+    assert (root / "var/lib/gbpower/state").is_dir() and (root / "var/lib/gbpower/backups").is_dir()
+    env = (root / "etc/gbpower/gbpower.env").read_text()
+    assert "GBPOWER_BACKUP_DIR=/var/lib/gbpower/backups" in env and "# GBPOWER_ALERT_WEBHOOK=" in env

@@ -1,0 +1,138 @@
+"""``gbpower dbt`` and ``gbpower init`` on real warehouses with real dbt: any selection works on a
+fresh demo-loaded warehouse (indirect selection defaults to ``buildable``), and a warehouse where only
+the loaders have written is ready for ``dbt run`` then ``dbt test`` (the seeds are loaded first)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from loaders.commands.dbt import env_defaults, forwarded_options, subcommand
+from loaders.dbt_runner import dbt_command
+from loaders.seeds import missing_seeds, seed_names
+from loaders.warehouse.duckdb_writer import DuckDBWriter
+
+SEEDS = seed_names()  # one table per seeds/*.csv
+
+
+def test_indirect_selection_defaults_to_buildable_unless_the_user_chose(monkeypatch):
+    monkeypatch.delenv("DBT_INDIRECT_SELECTION", raising=False)
+    _, env = dbt_command(["build"], env_defaults=env_defaults(["build", "-s", "+bmrs_costs"]))
+    assert env["DBT_INDIRECT_SELECTION"] == "buildable"
+    assert env_defaults(["build", "--indirect-selection", "eager"]) == {}
+    assert env_defaults(["build", "--indirect-selection=cautious"]) == {}
+    monkeypatch.setenv("DBT_INDIRECT_SELECTION", "eager")
+    assert env_defaults(["build"]) == {}
+    _, env = dbt_command(["build"], env_defaults={"DBT_INDIRECT_SELECTION": "buildable"})
+    assert env["DBT_INDIRECT_SELECTION"] == "eager"  # the user's setting wins
+
+
+def test_argument_helpers():
+    assert subcommand(["build", "-s", "x"]) == "build" and subcommand(["--help"]) is None
+    assert forwarded_options(["run", "--target-path", "/t", "-s", "x", "--log-path=/l"]) == [
+        "--target-path",
+        "/t",
+        "--log-path=/l",
+    ]
+    assert {"bm_unit_overrides", "fuel_carbon_factors", "vlp_units"} <= set(SEEDS)
+
+
+@pytest.fixture(scope="module")
+def loaded_warehouse(tmp_path_factory) -> Path:
+    """A demo warehouse loaded by the real loader only (`gbpower demo --skip-dbt`): no models, no seeds."""
+    tmp = tmp_path_factory.mktemp("loaded")
+    db = tmp / "gbpower.duckdb"
+    proc = gbpower(["demo", "--skip-dbt", "--store", str(tmp / "store")], db, tmp)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return db
+
+
+def gbpower(args: list[str], db: Path, work: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    full = dict(
+        os.environ,
+        GBPOWER_DUCKDB=str(db),
+        GBPOWER_WORK_DIR=str(work / "work"),
+        GBPOWER_QUARANTINE_DIR=str(work / "quarantine"),
+        DBT_TARGET_PATH=str(work / "target"),
+        DBT_LOG_PATH=str(work / "logs"),
+        **env,
+    )
+    full.pop("GBPOWER_TARGET", None)
+    if "DBT_INDIRECT_SELECTION" not in env:
+        full.pop("DBT_INDIRECT_SELECTION", None)
+    return subprocess.run(
+        [sys.executable, "-m", "loaders.cli", *args], env=full, capture_output=True, text=True, timeout=1800
+    )
+
+
+def copy_of(db: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "gbpower.duckdb"
+    shutil.copyfile(db, dest)
+    return dest
+
+
+def tables(db: Path, schema: str) -> set[str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [schema])
+        return {r[0] for r in rows.fetchall()}
+    finally:
+        con.close()
+
+
+def results(work: Path) -> dict[str, int]:
+    doc = json.loads((work / "target/run_results.json").read_text())
+    counts: dict[str, int] = {}
+    for r in doc["results"]:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return counts
+
+
+def test_build_plus_bmrs_costs_passes_on_a_fresh_loaded_warehouse(loaded_warehouse, tmp_path):
+    db = copy_of(loaded_warehouse, tmp_path)
+    proc = gbpower(["dbt", "build", "-s", "+bmrs_costs"], db, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert "bmrs_costs" in tables(db, "analytics")
+    counts = results(tmp_path)
+    assert counts.get("pass", 0) > 10 and set(counts) <= {"pass", "success"}
+
+
+def test_the_users_own_eager_setting_is_respected(loaded_warehouse, tmp_path):
+    """Control: with dbt's eager indirect selection the same command fails on this warehouse (tests
+    whose other parents were never built) — the default above is what makes it pass."""
+    db = copy_of(loaded_warehouse, tmp_path)
+    proc = gbpower(["dbt", "build", "-s", "+bmrs_costs"], db, tmp_path, DBT_INDIRECT_SELECTION="eager")
+    assert proc.returncode != 0
+    assert "does not exist" in proc.stdout or "Catalog Error" in proc.stdout
+
+
+def test_loader_only_warehouse_is_ready_for_dbt_run_then_dbt_test(loaded_warehouse, tmp_path):
+    db = copy_of(loaded_warehouse, tmp_path)
+    assert missing_seeds(DuckDBWriter(db)) == SEEDS  # only the loader has written
+    run = gbpower(["dbt", "run"], db, tmp_path)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "seed table(s) missing" in run.stderr
+    assert set(SEEDS) <= tables(db, "analytics") and "mart_vlp_revenue_daily" in tables(db, "analytics")
+    test = gbpower(["dbt", "test"], db, tmp_path)
+    assert test.returncode == 0, test.stdout[-4000:]
+    assert "seed table(s) missing" not in test.stderr  # seeded once
+    counts = results(tmp_path)
+    assert counts.get("pass", 0) > 100 and not {"fail", "error"} & set(counts)
+
+
+def test_init_creates_raw_tables_and_loads_the_seeds(tmp_path):
+    db = tmp_path / "gbpower.duckdb"
+    proc = gbpower(["init"], db, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "bmrs_boalf" in tables(db, "raw") and set(SEEDS) <= tables(db, "analytics")
+    assert missing_seeds(DuckDBWriter(db)) == []
+    bare = tmp_path / "bare" / "gbpower.duckdb"
+    assert gbpower(["init", "--no-seed"], bare, tmp_path / "bare").returncode == 0
+    assert "bmrs_boalf" in tables(bare, "raw") and not set(SEEDS) & tables(bare, "analytics")
