@@ -126,7 +126,7 @@ def run(results: dict, workdir: Path) -> None:
     results["dbt_incremental_build_s"] = round(dbt_build(db, workdir, as_of=DAYS[7]), 2)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        results["dbt_bench_bod_rows"] = con.execute("select count(*) from analytics.bmrs_bod_unified").fetchone()[0]
+        results["dbt_bench_bod_rows"] = con.execute("select count(*) from analytics.bmrs_bod_unified").fetchall()[0][0]
     finally:
         con.close()
     log.info("dbt bench: %s", {k: v for k, v in results.items() if k.startswith("dbt_")})

@@ -31,8 +31,9 @@ from loaders.parse import ParseOutOfMemory, ParseResult, PayloadError, parse_rec
 from loaders.quarantine import Quarantine
 from loaders.registry import Dataset, get_dataset
 from loaders.scratch import clean_stale_dirs
-from loaders.warehouse import Window, Writer, WriterError, open_writer
-from loaders.warehouse.base import TableBatch, resolve_target
+from loaders.time_window import Window
+from loaders.warehouse import Writer, WriterError, open_writer, resolve_target
+from loaders.warehouse.base import TableBatch
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,11 @@ class Backfill:
             try:
                 self.client.download(request, raw_path)
             except WindowTooLarge:
-                halves = halve(window) if window is not None and dataset.window_column else []
-                if not halves or dataset.column(dataset.window_column).type == "date":
+                column = dataset.window_column
+                if window is None or not column or dataset.column(column).type == "date":
+                    raise
+                halves = halve(window)
+                if not halves:
                     raise
                 log.info("%s: range too large, halving %s", dataset.name, window.label())
                 return [r for h in halves for r in self._fetch_part(dataset, h, variant, tmp, run_id)]

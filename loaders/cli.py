@@ -19,11 +19,17 @@ COMMANDS = [
     "demo",
     "docs",
     "health",
+    "datasets",
     "export_sheets",
     "install_services",
+    "quarantine",
+    "alert",
+    "backup",
+    "restore",
+    "prune_iris",
 ]
 
-__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:

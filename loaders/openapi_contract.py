@@ -33,6 +33,7 @@ from typing import Any
 
 from loaders.api.windows import Request, build_request, split_windows
 from loaders.registry import DATASETS, Dataset, Envelope
+from loaders.time_window import Window
 
 DOCUMENT_PATH = Path(__file__).resolve().parents[1] / "docs" / "reference" / "insights_openapi.json"
 
@@ -174,9 +175,9 @@ class OpenApiDocument:
     def response_schema(self, template: str) -> dict[str, Any]:
         """The 200 (or first 2xx) ``application/json`` response schema of the GET operation."""
         responses = self.operation(template).get("responses", {})
-        ok = responses.get("200") or next((v for k, v in responses.items() if k.startswith("2")), {})
+        ok: dict[str, Any] = responses.get("200") or next((v for k, v in responses.items() if k.startswith("2")), {})
         content = self.resolve(ok).get("content", {})
-        media = content.get("application/json") or next(iter(content.values()), {})
+        media: dict[str, Any] = content.get("application/json") or next(iter(content.values()), {})
         return self.resolve(media.get("schema"))
 
     def envelope(self, template: str) -> tuple[Envelope | None, dict[str, Any]]:
@@ -228,7 +229,7 @@ class OpenApiDocument:
 
 def sample_requests(dataset: Dataset, build: RequestBuilder = build_request, day: date = SAMPLE_DAY) -> list[Request]:
     """The requests the loader makes for one settlement day of ``dataset`` (every window and variant)."""
-    windows = split_windows(dataset, day, day) or [None]
+    windows: list[Window | None] = [*split_windows(dataset, day, day)] or [None]
     return [build(dataset, w, v) for w in windows for v in (dataset.variants or (None,))]
 
 

@@ -19,13 +19,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 
 from loaders.quarantine import Quarantine
 from loaders.registry import Column, Dataset
-from loaders.warehouse.base import TableBatch, Window
+from loaders.time_window import Window
+from loaders.warehouse.base import TableBatch
 from loaders.warehouse.ddl import DUCKDB_TYPES, quote
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,14 @@ def _source_sql(path: Path, fmt: Format) -> str:
     raise ValueError(fmt)
 
 
+def _one_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The row of an aggregate query (``count(*)`` …: always exactly one)."""
+    row = con.execute(sql).fetchone()
+    if row is None:
+        raise RuntimeError(f"no row from an aggregate query: {sql}")
+    return row
+
+
 def _window_filter(dataset: Dataset, window: Window | None) -> str:
     if window is None or dataset.window_column is None:
         return "true"
@@ -280,7 +289,7 @@ def parse_records_file(
         except duckdb.Error as exc:
             raise PayloadError(f"{input_name}: cannot read {dataset.name} payload: {exc}") from exc
         con.execute(f"CREATE VIEW parsed AS SELECT * FROM read_parquet({_sql_str(str(staged))})")
-        total = con.execute("SELECT count(*) FROM parsed").fetchone()[0]
+        total = _one_row(con, "SELECT count(*) FROM parsed")[0]
         bad = con.execute("SELECT _raw, _error, _message_id FROM parsed WHERE _error <> ''").fetchall()
         rejected_messages: dict[str, str] = {}
         for _raw, reason, msg in bad:
@@ -299,13 +308,13 @@ def parse_records_file(
         if rejected_messages:
             keep += " AND coalesce(_message_id NOT IN (SELECT m FROM poison), true)"
         wf = _window_filter(dataset, window)
-        outside = con.execute(f"SELECT count(*) FROM parsed WHERE {keep} AND NOT ({wf})").fetchone()[0]
+        outside = _one_row(con, f"SELECT count(*) FROM parsed WHERE {keep} AND NOT ({wf})")[0]
         key = [quote(k) for k in dataset.dedupe_key]
         if fmt == "ndjson":
             key.append("_message_id")
-        kept, distinct = con.execute(
-            f"SELECT count(*), count(DISTINCT ({', '.join(key)})) FROM parsed WHERE {keep} AND {wf}"
-        ).fetchone()
+        kept, distinct = _one_row(
+            con, f"SELECT count(*), count(DISTINCT ({', '.join(key)})) FROM parsed WHERE {keep} AND {wf}"
+        )
         dedupe = f"QUALIFY row_number() OVER (PARTITION BY {', '.join(key)}) = 1" if distinct < kept else ""
         cols = (
             ", ".join(quote(c) for c in dataset.column_names) + ", _ingested_at, _source, _batch_id, "
@@ -315,7 +324,7 @@ def parse_records_file(
             f"""COPY (SELECT {cols} FROM parsed WHERE {keep} AND {wf} {dedupe})
                 TO {_sql_str(str(out_parquet))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 50000)"""
         )
-        rows = con.execute(f"SELECT count(*) FROM read_parquet({_sql_str(str(out_parquet))})").fetchone()[0]
+        rows = _one_row(con, f"SELECT count(*) FROM read_parquet({_sql_str(str(out_parquet))})")[0]
     finally:
         con.close()
         staged.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from loaders.registry import Dataset, TimeParams
 from loaders.settlement import day_bounds, days
-from loaders.warehouse.base import Window
+from loaders.time_window import Window
 
 MIN_WINDOW = timedelta(minutes=15)
 
@@ -73,8 +73,8 @@ def build_request(dataset: Dataset, window: Window | None, variant: str | None =
     if tp is TimeParams.SETTLEMENT_RANGE:
         assert sd is not None
         day = f"{sd.isoformat()}T00:00Z"
-        params = (("from", day), ("to", day), ("settlementPeriodFrom", "1"), ("settlementPeriodTo", "50"))
-        return Request(dataset.route, params + fmt)
+        day_params = (("from", day), ("to", day), ("settlementPeriodFrom", "1"), ("settlementPeriodTo", "50"))
+        return Request(dataset.route, day_params + fmt)
     names = {
         TimeParams.FROM_TO: ("from", "to"),
         TimeParams.PUBLISH: ("publishDateTimeFrom", "publishDateTimeTo"),

@@ -58,9 +58,9 @@ def load_store(store: Path, manifest: dict[str, dict[str, int]], base_url: str) 
         days_by_dataset.setdefault(key.split("/")[0], set()).update(by_day)
     with open_writer("duckdb") as writer:
         bf = Backfill(writer, ApiClient(base_url, rate_per_s=200), concurrency=4, progress=False)
-        for name, by_day in sorted(days_by_dataset.items()):
+        for name, day_keys in sorted(days_by_dataset.items()):
             ds = get_dataset(name)
-            days = [date.fromisoformat(d) for d in by_day if d != "snapshot"]
+            days = [date.fromisoformat(d) for d in day_keys if d != "snapshot"]
             runs = _runs(days) or [(DEMO_DAYS[0], DEMO_DAYS[0])]
             for d0, d1 in runs:
                 summary = bf.run([ds], d0, d1, force=True)
@@ -111,13 +111,13 @@ def print_summary(db: Path) -> None:
         print(f"\nBuilt {len(models)} models in schema analytics of {db}:")
         for name, kind in models:
             if name.startswith(("bmrs_costs", "mart_", "fct_", "boalf_complete", "rpt_", "dim_")):
-                n = con.execute(f"select count(*) from analytics.{name}").fetchone()[0]
+                n = con.execute(f"select count(*) from analytics.{name}").fetchall()[0][0]
                 print(f"  {name:<40} {n:>9,} rows ({kind.lower()})")
         if any(m[0] == "bmrs_costs" for m in models):
             row = con.execute(
                 "select count(distinct settlement_date), count(*), round(min(system_sell_price), 2), "
                 "round(max(system_sell_price), 2) from analytics.bmrs_costs"
-            ).fetchone()
+            ).fetchall()[0]
             print(f"\nSystem prices: {row[0]} days, {row[1]} periods, £{row[2]}..£{row[3]}/MWh")
     finally:
         con.close()

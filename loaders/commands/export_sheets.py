@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from loaders.cli import UsageError
+from loaders.errors import UsageError
 from loaders.sheets import SheetsConfigError, export, load_config
 from loaders.warehouse import open_writer
 

@@ -68,7 +68,8 @@ class Classified:
 
     def seed_rows(self, reason: str = "Elexon's /data-status lists no data points") -> list[str]:
         """CSV lines for ``seeds/known_source_gaps.csv`` covering the newly found source gaps."""
-        rows, run = [], []
+        rows: list[str] = []
+        run: list[Period] = []
         for day, period in [*sorted(self.periods(GapKind.SOURCE)), (date.max, 0)]:
             if run and (day != run[-1][0] or period != run[-1][1] + 1):
                 rows.append(f"{self.dataset},{run[0][0]},{run[0][1]},{run[-1][1]},{reason},/data-status/{self.dataset}")

@@ -11,40 +11,38 @@ Each check is one UNION ALL query over all tables, so BigQuery runs three jobs, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from loaders.datasets.spec import PUBLICATION_LAG, Freshness, stale_after
+from loaders.gaps.classify import GapKind, Period, classify, load_known_source_gaps, source_status
+from loaders.gaps.data_status import SourceCounts
 from loaders.health.model import Check, Status, human_age, iso, utc
 from loaders.registry import DATASETS, RAW_SCHEMA, Dataset
 from loaders.settlement import day_bounds, periods_in_day, settlement_period_of
 from loaders.warehouse.base import Writer
 
-# Preferred "newest data" column: when the data was published/measured/starts.
-TIME_COLUMNS = ("publishTime", "measurementTime", "startTime", "timeFrom", "settlementDate")
+# Asks Elexon's /data-status/{dataset} for (dataset, first day, last day); see loaders.gaps.
+StatusFetcher = Callable[[str, date, date], SourceCounts]
 
-# Expected cadence: the newest IRIS data older than this is a warning (3x: an error).
-IRIS_MAX_AGE_DEFAULT = timedelta(hours=2)
-IRIS_MAX_AGE = {
-    "FREQ": timedelta(minutes=15),
-    "FUELINST": timedelta(minutes=30),
-    "REMIT": timedelta(hours=24),
-    "DISBSAD": timedelta(hours=24),
-    "WINDFOR": timedelta(hours=6),
-}
-# API tables are refreshed by the daily backfill: yesterday's data by 02:00 + a margin.
-API_MAX_AGE_DEFAULT = timedelta(days=2, hours=12)
-ERROR_FACTOR = 3
+# Every limit here comes from the dataset's entry (loaders/datasets/): its policy's freshness per
+# source, whether it has a row for every settlement period, and its "newest data" column. dbt's
+# source freshness and completeness tests are generated from the same entries.
 
 # Datasets with a row for every settlement period (gap-checked); others are event-driven.
-EVERY_PERIOD = ("DISEBSP", "FUELHH", "INDO", "ITSDO", "MID", "NETBSAD")
-# Periods that ended less than this long ago are not expected yet.
-PUBLICATION_LAG = timedelta(hours=1)
+EVERY_PERIOD = tuple(name for name, d in DATASETS.items() if d.policy.every_period)
 
 
 def time_column(d: Dataset) -> str | None:
-    names = set(d.column_names)
-    return next((c for c in TIME_COLUMNS if c in names), None)
+    return d.freshness_column
+
+
+def limits(ref: TableRef, overrides: dict[str, timedelta]) -> Freshness:
+    """The dataset's freshness for this source, or ``stale_after(override)`` from ``--max-age``."""
+    override = overrides.get(ref.subject, overrides.get(ref.dataset.name))
+    return stale_after(override) if override else ref.dataset.freshness(ref.source)
 
 
 def _naive(ts: datetime) -> datetime:
@@ -86,16 +84,16 @@ def freshness(
     parts = []
     for i, ref in enumerate(refs):
         col = time_column(ref.dataset)
-        newest = f"CAST(max({col}) AS TIMESTAMP)" if col else "CAST(NULL AS TIMESTAMP)"
+        newest_sql = f"CAST(max({col}) AS TIMESTAMP)" if col else "CAST(NULL AS TIMESTAMP)"
         parts.append(
-            f"SELECT {i} AS i, {newest} AS newest, max(_ingested_at) AS loaded, count(*) AS n "
+            f"SELECT {i} AS i, {newest_sql} AS newest, max(_ingested_at) AS loaded, count(*) AS n "
             f"FROM {qualified(writer, ref.table)}"
         )
     rows = {int(r[0]): r[1:] for r in writer.query(" UNION ALL ".join(parts))}
     checks = []
     for i, ref in enumerate(refs):
-        newest, loaded, n = rows[i]
-        newest, loaded = utc(newest), utc(loaded)
+        newest_raw, loaded_raw, n = rows[i]
+        newest, loaded = utc(newest_raw), utc(loaded_raw)
         details: dict[str, Any] = {
             "table": ref.table,
             "source": ref.source,
@@ -107,26 +105,25 @@ def freshness(
         if not n:
             checks.append(Check("freshness", ref.subject, Status.INFO, "no data loaded", details))
             continue
-        default = (
-            IRIS_MAX_AGE.get(ref.dataset.name, IRIS_MAX_AGE_DEFAULT) if ref.source == "iris" else API_MAX_AGE_DEFAULT
-        )
-        limit = overrides.get(ref.subject, overrides.get(ref.dataset.name, default))
+        limit = limits(ref, overrides)
         # forecasts and notifications run ahead of now: judge those by when they were loaded
         reference = newest if newest and newest <= now else loaded
         age = now - reference if reference else None
         details.update(
-            age_seconds=int(age.total_seconds()) if age else None, max_age_seconds=int(limit.total_seconds())
+            age_seconds=int(age.total_seconds()) if age else None,
+            max_age_seconds=int(limit.warn_after.total_seconds()),
+            error_age_seconds=int(limit.error_after.total_seconds()),
         )
-        if age is None or age > limit * ERROR_FACTOR:
+        if age is None or age > limit.error_after:
             status = Status.ERROR
-        elif age > limit:
+        elif age > limit.warn_after:
             status = Status.WARN
         else:
             status = Status.OK
         msg = (
             f"newest data {iso(newest)} ({human_age(now - newest if newest else None)}), "
             f"last load {human_age(now - loaded if loaded else None)}, {int(n)} rows; "
-            f"expected within {human_age(limit).removesuffix(' ago')}"
+            f"expected within {human_age(limit.warn_after).removesuffix(' ago')}"
         )
         checks.append(Check("freshness", ref.subject, status, msg, details))
     return checks
@@ -146,8 +143,19 @@ def expected_periods(days: int, now: datetime, lag: timedelta = PUBLICATION_LAG)
     return out
 
 
-def gaps(writer: Writer, refs: list[TableRef], loaded: set[str], days: int, now: datetime) -> list[Check]:
-    """Missing periods for the every-period datasets that have any data (``loaded`` subjects)."""
+def gaps(
+    writer: Writer,
+    refs: list[TableRef],
+    loaded: set[str],
+    days: int,
+    now: datetime,
+    known: dict[str, set[Period]] | None = None,
+    fetch_status: StatusFetcher | None = None,
+) -> list[Check]:
+    """Missing periods for the every-period datasets that have any data (``loaded`` subjects), each
+    classified (``loaders.gaps.classify``): an ingestion gap — Elexon has the data, or cannot say it
+    has not — is an error; a source gap Elexon's ``/data-status`` confirms is a warning naming the
+    seed row to add; a source gap documented in ``seeds/known_source_gaps.csv`` is left out."""
     expected = expected_periods(days, now)
     if not expected:
         return []
@@ -165,33 +173,57 @@ def gaps(writer: Writer, refs: list[TableRef], loaded: set[str], days: int, now:
     present: dict[str, set[tuple[date, int]]] = {}
     for ds, d, p in writer.query(" UNION ALL ".join(parts), params):
         present.setdefault(ds, set()).add((d if isinstance(d, date) else date.fromisoformat(str(d)), int(p)))
+    known = load_known_source_gaps() if known is None else known
     checks = []
     for name in dict.fromkeys(r.dataset.name for r in targets):
         have = present.get(name, set())
         missing = sorted((d, p) for d, ps in expected.items() for p in ps if (d, p) not in have)
         total = sum(len(ps) for ps in expected.values())
-        details = {
+        kinds = classify(name, missing, known, source_status(name, missing, fetch_status))
+        unexplained, at_source = kinds.unexplained, kinds.periods(GapKind.SOURCE)
+        documented = kinds.periods(GapKind.KNOWN_SOURCE)
+        details: dict[str, Any] = {
             "days": days,
             "expected_periods": total,
-            "missing_count": len(missing),
-            "missing": [f"{d.isoformat()}/{p}" for d, p in missing[:200]],
+            "missing_count": len(unexplained) + len(at_source),
+            "missing": _labels([*unexplained, *at_source]),
+            "ingestion": _labels(kinds.periods(GapKind.INGESTION)),
+            "unconfirmed": _labels(kinds.periods(GapKind.UNCONFIRMED)),
+            "source": _labels(at_source),
+            "known_source": _labels(documented),
+            "seed_rows": kinds.seed_rows(),
         }
-        if missing:
-            shown = ", ".join(details["missing"][:8]) + (" …" if len(missing) > 8 else "")
-            checks.append(
-                Check(
-                    "gaps",
-                    name,
-                    Status.WARN,
-                    f"{len(missing)} of {total} settlement periods missing since {first}: {shown}",
-                    details,
-                )
+        note = f" ({len(documented)} documented source gap(s) left out)" if documented else ""
+        if unexplained:
+            shown = _shown(unexplained)
+            confirmed = (
+                "Elexon has them" if not kinds.periods(GapKind.UNCONFIRMED) else "not known to be missing at source"
             )
+            msg = (
+                f"ingestion gap: {len(unexplained)} of {total} settlement periods since {first} not loaded "
+                f"({confirmed}): {shown}; reload with `gbpower backfill -d {name} --from {unexplained[0][0]} "
+                f"--to {unexplained[-1][0]} --force`{note}"
+            )
+            checks.append(Check("gaps", name, Status.ERROR, msg, details))
+        elif at_source:
+            msg = (
+                f"source gap: {len(at_source)} settlement periods since {first} have no data at Elexon "
+                f"(/data-status/{name}): {_shown(at_source)}; document them in seeds/known_source_gaps.csv: "
+                + " | ".join(details["seed_rows"][:3])
+            )
+            checks.append(Check("gaps", name, Status.WARN, msg, details))
         else:
-            checks.append(
-                Check("gaps", name, Status.OK, f"all {total} settlement periods since {first} present", details)
-            )
+            msg = f"all {total} settlement periods since {first} present{note}"
+            checks.append(Check("gaps", name, Status.OK, msg, details))
     return checks
+
+
+def _labels(periods: list[Period]) -> list[str]:
+    return [f"{d.isoformat()}/{p}" for d, p in periods[:200]]
+
+
+def _shown(periods: list[Period]) -> str:
+    return ", ".join(_labels(periods)[:8]) + (" …" if len(periods) > 8 else "")
 
 
 def duplicates(writer: Writer, refs: list[TableRef], loaded: set[str], days: int, now: datetime) -> list[Check]:
@@ -240,6 +272,8 @@ def warehouse_checks(
     now: datetime,
     max_age: dict[str, timedelta] | None = None,
     require: set[str] | None = None,
+    known_source_gaps: dict[str, set[Period]] | None = None,
+    fetch_status: StatusFetcher | None = None,
 ) -> list[Check]:
     chosen = [DATASETS[n] for n in datasets] if datasets else list(DATASETS.values())
     refs = table_refs(chosen)
@@ -248,4 +282,5 @@ def warehouse_checks(
     for name in sorted(require or ()):  # a required dataset with no data in any table is an error
         if not any(s.split("/")[0] == name for s in loaded):
             fresh.append(Check("freshness", name, Status.ERROR, "required dataset has no data", {}))
-    return [*fresh, *gaps(writer, refs, loaded, days, now), *duplicates(writer, refs, loaded, days, now)]
+    found = gaps(writer, refs, loaded, days, now, known_source_gaps, fetch_status)
+    return [*fresh, *found, *duplicates(writer, refs, loaded, days, now)]

@@ -15,7 +15,7 @@ legacy files do not carry are filled as documented in ``docs/samples.md``:
   period end + 1 day; fields the CSV lacks are ``None``.
 - FUELHH: ``startTime`` = period start, ``publishTime`` = period end (as the API publishes them).
 
-Settlement period <-> UTC always goes through Europe/London (:mod:`loaders.samples.settlement`).
+Settlement period <-> UTC always goes through Europe/London (:mod:`loaders.settlement`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from loaders.samples.settlement import PERIOD, fmt_ts, period_start_utc, periods_in_day, settlement_of
+from loaders.settlement import PERIOD, fmt_ts, period_start, periods_in_day, settlement_period_of
 
 
 class LegacyFormatError(ValueError):
@@ -142,7 +142,7 @@ def mels_rows(path: Path, kind: str = "MEL") -> list[dict[str, Any]]:
     sd, _ = _header(path)
     out = []
     for row in _physical(path, kind, dataset):
-        start = period_start_utc(sd, row["settlementPeriod"])
+        start = period_start(sd, row["settlementPeriod"])
         levels = {k: row.pop(k) for k in ("nationalGridBmUnit", "bmUnit")}
         row["notificationTime"] = fmt_ts(start - timedelta(hours=1))
         row["notificationSequence"] = 0
@@ -166,10 +166,10 @@ def boalf_rows(path: Path) -> list[dict[str, Any]]:
     rows = []
     for where, f in _records(path, "BOALF", 13):
         t_from, t_to = _ts(f[9], where), _ts(f[11], where)
-        sd, sp_from = settlement_of(t_from)
-        sd_to, sp_to = settlement_of(t_to)
+        sd, sp_from = settlement_period_of(t_from)
+        sd_to, sp_to = settlement_period_of(t_to)
         if sd_to != sd:  # segment ends on the next settlement day: count periods on from-day
-            sp_to = periods_in_day(sd) + int((t_to - period_start_utc(sd_to, 1)) / PERIOD) + 1
+            sp_to = periods_in_day(sd) + int((t_to - period_start(sd_to, 1)) / PERIOD) + 1
         rows.append(
             {
                 "dataset": "BOALF",
@@ -214,7 +214,7 @@ def disebsp_rows(path: Path, dates: Collection[date] | None = None) -> list[dict
         except ValueError as exc:
             raise LegacyFormatError(f"{where}: bad settlement date/period {f[:2]}") from exc
         try:
-            start = period_start_utc(sd, sp)
+            start = period_start(sd, sp)
         except ValueError as exc:
             raise LegacyFormatError(f"{where}: {exc}") from exc
         rows.append(
@@ -269,7 +269,7 @@ def fuelhh_rows(path: Path, dates: Collection[date] | None = None) -> list[dict[
             raise LegacyFormatError(f"{where}: expected {len(fuels) + 2} fields, got {len(f)}")
         try:
             sd = date.fromisoformat(f[0])
-            start = period_start_utc(sd, int(f[1]))
+            start = period_start(sd, int(f[1]))
         except ValueError as exc:
             raise LegacyFormatError(f"{where}: bad settlement date/period {f[:2]}: {exc}") from exc
         common = {

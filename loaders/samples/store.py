@@ -30,9 +30,9 @@ from typing import Any
 
 from loaders.registry import DATASETS, get_dataset
 from loaders.samples import real_sets
-from loaders.samples.settlement import parse_ts, settlement_of
 from loaders.samples.shape import dumps_row, window_is_date
 from loaders.samples.synthetic import generate_bmunits, generate_day
+from loaders.settlement import parse_ts, settlement_period_of
 
 log = logging.getLogger(__name__)
 Row = dict[str, Any]
@@ -51,7 +51,7 @@ def store_path(root: Path, dataset: str, day: date | str, variant: str | None = 
     name = SNAPSHOT if ds.window_column is None else str(day)
     if ds.variants and variant not in ds.variants:
         raise ValueError(f"{ds.name} needs a variant, one of {ds.variants}; got {variant!r}")
-    folder = Path(root) / ds.name / variant if ds.variants else Path(root) / ds.name
+    folder = Path(root) / ds.name / variant if ds.variants and variant else Path(root) / ds.name
     return folder / f"{name}.ndjson"
 
 
@@ -63,7 +63,7 @@ def window_day(dataset: str, row: Row) -> date:
         raise ValueError(f"{ds.name} row has no window column {ds.window_column!r}: {row}")
     if window_is_date(ds):
         return date.fromisoformat(str(value))
-    return settlement_of(parse_ts(str(value)))[0]
+    return settlement_period_of(parse_ts(str(value)))[0]
 
 
 def sort_key(dataset: str):

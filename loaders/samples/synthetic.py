@@ -24,9 +24,9 @@ from typing import Any
 
 from loaders.samples import synthetic_forecast as forecast
 from loaders.samples import synthetic_market as market
-from loaders.samples.settlement import day_start_utc, fmt_ts
 from loaders.samples.synthetic_bm import UnitDay, build_unit_day, pair_volumes, touched_periods
 from loaders.samples.synthetic_fleet import fleet
+from loaders.settlement import day_start_utc, fmt_ts
 
 Row = dict[str, Any]
 BM_DATASETS = ("BOD", "PN", "MELS", "MILS", "BOALF", "BOAV", "EBOCF")

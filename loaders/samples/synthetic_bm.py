@@ -6,7 +6,7 @@ PN/BOD/MELS/MILS/BOALF/BOAV/EBOCF are all derived from it, so they agree with ea
 
 - offer pair widths stack above FPN up to MEL, bid pair widths (<= 0) below FPN down to MIL;
 - every acceptance level lies inside the unit's BOD bands (checked at every breakpoint);
-- BOAV/EBOCF are computed with the BSC method of design.md section 6 (minute spot times,
+- BOAV/EBOCF are computed with the BSC method in docs/acceptances.md ("The method"; minute spot times,
   trapezoid rule, acceptances applied in order, q_0 = FPN); RR-flagged acceptances move the unit
   but are left out of BOAV/EBOCF (they are settled as replacement reserve).
 """
@@ -19,8 +19,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from loaders.samples.settlement import day_start_utc, periods_in_day
 from loaders.samples.synthetic_fleet import Unit, fpn_level
+from loaders.settlement import day_start_utc, periods_in_day
 
 SENTINEL_OFFER, SENTINEL_BID = 9999.0, 8998.0  # wind offers, as in real BOD
 EPS = 1e-3  # MW tolerance for levels rounded to 3 decimals

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
-from loaders.samples.settlement import LONDON, PERIOD, day_bounds_utc, periods_in_day
 from loaders.samples.synthetic_fleet import u01
+from loaders.settlement import LONDON, PERIOD, day_bounds, periods_in_day
 
 FUEL_TYPES = (
     "BIOMASS",
@@ -102,5 +102,5 @@ def times(start: datetime, end: datetime, step: timedelta, offset: timedelta) ->
 
 
 def period_starts(day: date) -> list[datetime]:
-    start, _ = day_bounds_utc(day)
+    start, _ = day_bounds(day)
     return [start + i * PERIOD for i in range(periods_in_day(day))]

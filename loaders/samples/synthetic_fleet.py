@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from loaders.samples.settlement import LONDON
+from loaders.settlement import LONDON
 
 _MASK = (1 << 64) - 1
 

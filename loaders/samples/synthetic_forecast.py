@@ -10,9 +10,9 @@ import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from loaders.samples.settlement import PERIOD, day_bounds_utc, fmt_ts, settlement_of
 from loaders.samples.synthetic_curves import demand_mw, times, wind_mw
 from loaders.samples.synthetic_fleet import Unit, fleet, u01
+from loaders.settlement import PERIOD, day_bounds, fmt_ts, settlement_period_of
 
 Row = dict[str, Any]
 _REMIT_FUEL = {
@@ -29,7 +29,7 @@ _BMU_FUEL = {"ccgt": "CCGT", "ocgt": "OCGT", "wind": "WIND", "biomass": "BIOMASS
 
 
 def indicated(name: str, day: date, seed: int, scale: str) -> list[Row]:
-    start, end = day_bounds_utc(day)
+    start, end = day_bounds(day)
     field, sign = ("generation", 1) if name == "INDGEN" else ("demand", -1)
     boundaries = ["N", "B1", "B6"] if scale == "demo" else ["N", *[f"B{i}" for i in range(1, 18)]]
     rows = []
@@ -38,7 +38,7 @@ def indicated(name: str, day: date, seed: int, scale: str) -> list[Row]:
         first = pub - timedelta(minutes=17) + PERIOD
         for k in range(16):
             st = first + k * PERIOD
-            sd, sp = settlement_of(st)
+            sd, sp = settlement_period_of(st)
             base = demand_mw(seed, st) * (1 + 0.02 * (u01(seed, int(pub.timestamp()), k, 20) - 0.5))
             for j, b in enumerate(boundaries):
                 share = 1.0 if b == "N" else 0.02 + 0.03 * u01(seed, j, 22)
@@ -57,10 +57,10 @@ def indicated(name: str, day: date, seed: int, scale: str) -> list[Row]:
 
 
 def outturn(name: str, day: date, seed: int) -> list[Row]:
-    start, end = day_bounds_utc(day)
+    start, end = day_bounds(day)
     keyed = []
     for st in times(start, end, PERIOD, 2 * PERIOD):
-        sd, sp = settlement_of(st)
+        sd, sp = settlement_period_of(st)
         demand = demand_mw(seed, st) + (1_800 if name == "ITSDO" else 0)
         publishes = [(st + PERIOD, 0)]
         if int(st.timestamp() // 1800) % 4 == 0:  # a later revised publish for some periods
@@ -85,7 +85,7 @@ def outturn(name: str, day: date, seed: int) -> list[Row]:
 
 
 def windfor(day: date, seed: int) -> list[Row]:
-    start, end = day_bounds_utc(day)
+    start, end = day_bounds(day)
     rows = []
     for d in (day - timedelta(days=1), day, day + timedelta(days=1)):
         for hh in (3, 5, 8, 10, 12, 16, 19, 23):
@@ -110,7 +110,7 @@ def windfor(day: date, seed: int) -> list[Row]:
 def remit(day: date, seed: int, scale: str) -> list[Row]:
     """Revisions published on ``day``: of messages first published that day, and later revisions of
     messages first published the day before (a message's revisions can span midnight)."""
-    start, end = day_bounds_utc(day)
+    start, end = day_bounds(day)
     keyed = [k for d in (day - timedelta(days=1), day) for k in _remit_messages(d, seed, scale)]
     keyed = [k for k in keyed if start <= k[0] < end]
     keyed.sort(key=lambda k: (k[0], k[1], k[2]))
@@ -119,7 +119,7 @@ def remit(day: date, seed: int, scale: str) -> list[Row]:
 
 def _remit_messages(day: date, seed: int, scale: str) -> list[tuple[datetime, str, int, Row]]:
     """Every revision of the messages first published on ``day`` (some published after it)."""
-    start, _ = day_bounds_utc(day)
+    start, _ = day_bounds(day)
     rng = random.Random(f"{seed}:{day}:REMIT")
     units = [u for u in fleet(scale) if u.kind not in ("battery", "flex")]
     keyed = []

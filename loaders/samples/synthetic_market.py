@@ -13,18 +13,18 @@ from datetime import date, timedelta
 from typing import Any
 
 from loaders.samples import synthetic_forecast as forecast
-from loaders.samples.settlement import PERIOD, day_bounds_utc, fmt_ts, periods_in_day, settlement_of
 from loaders.samples.synthetic_curves import FUEL_TYPES, mix, period_starts, system_price, times
 from loaders.samples.synthetic_fleet import u01
+from loaders.settlement import PERIOD, day_bounds, fmt_ts, periods_in_day, settlement_period_of
 
 Row = dict[str, Any]
 
 
 def _fuel(name: str, day: date, seed: int, step: timedelta) -> list[Row]:
-    start, end = day_bounds_utc(day)
+    start, end = day_bounds(day)
     rows = []
     for st in times(start, end, step, step):
-        sd, sp = settlement_of(st)
+        sd, sp = settlement_period_of(st)
         gen = mix(seed, st)
         common = {
             "dataset": name,
@@ -113,7 +113,7 @@ def _mid(day: date, seed: int) -> list[Row]:
 
 
 def _freq(day: date, seed: int) -> list[Row]:
-    start, end = day_bounds_utc(day)
+    start, end = day_bounds(day)
     n = int((end - start).total_seconds() // 15)
     rng = random.Random(f"{seed}:{day}:FREQ")
     x, values = 0.0, []

@@ -16,15 +16,15 @@ goes into DuckDB (``read_parquet``) and into a BigQuery load job, and nothing is
 from __future__ import annotations
 
 import abc
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from loaders.registry import Dataset
-
-_DAY_ISH = timedelta(hours=23)
+from loaders.time_window import Window
+from loaders.warehouse.kept_messages import KeptMessage, Promotion
 
 STATE_TABLE = "gbpower_windows"  # raw.gbpower_windows: completed API windows
 MESSAGES_TABLE = "iris_messages"  # raw.iris_messages: committed IRIS message ids
@@ -36,21 +36,6 @@ class WriterError(RuntimeError):
 
 class WarehouseLocked(WriterError):
     """The DuckDB file stayed locked by another process past the configured limit."""
-
-
-@dataclass(frozen=True)
-class Window:
-    """A half-open UTC time window [start, end) of one dataset; for settlement-date datasets also the
-    settlement date it stands for (rows are then matched on the date, not on a timestamp)."""
-
-    start: datetime
-    end: datetime
-    settlement_date: date | None = None
-
-    def label(self) -> str:
-        if self.settlement_date and self.end - self.start >= _DAY_ISH:
-            return self.settlement_date.isoformat()
-        return f"{self.start:%Y-%m-%dT%H:%MZ}..{self.end:%Y-%m-%dT%H:%MZ}"
 
 
 @dataclass(frozen=True)
@@ -91,9 +76,18 @@ class Writer(abc.ABC):
         """(start, end) of every API window recorded as completed for this dataset."""
 
     @abc.abstractmethod
-    def append_messages(self, batches: list[TableBatch], messages: list[MessageRecord], batch_id: str) -> int:
+    def append_messages(
+        self,
+        batches: list[TableBatch],
+        messages: list[MessageRecord],
+        batch_id: str,
+        kept: Sequence[KeptMessage] = (),
+        promoted: Sequence[Promotion] = (),
+    ) -> int:
         """Atomically insert the rows of messages not yet recorded and record the messages.
-        Rows carry their message id in ``_message_id``. Returns the number of rows inserted."""
+        Rows carry their message id in ``_message_id``. In the same transaction: keep ``kept`` in
+        ``raw.iris_kept_messages`` (unless already kept or loaded) and mark ``promoted`` kept
+        messages as settled (``loaders.warehouse.kept_messages``). Returns the number of rows inserted."""
 
     @abc.abstractmethod
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
@@ -107,23 +101,3 @@ class Writer(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def resolve_target(target: str | None = None) -> str:
-    """'duckdb' or 'bigquery': the argument, else env GBPOWER_TARGET, else duckdb."""
-    target = (target or os.environ.get("GBPOWER_TARGET") or "duckdb").lower()
-    return "bigquery" if target.startswith("bigquery") or target == "bq" else target
-
-
-def open_writer(target: str | None = None, **kwargs: Any) -> Writer:
-    """The writer for ``target`` ('duckdb' — the default — or 'bigquery'), configured from env."""
-    target = resolve_target(target)
-    if target == "duckdb":
-        from loaders.warehouse.duckdb_writer import DuckDBWriter
-
-        return DuckDBWriter(**kwargs)
-    if target in ("bigquery", "bq", "bigquery_emulator"):
-        from loaders.warehouse.bigquery_writer import BigQueryWriter
-
-        return BigQueryWriter(**kwargs)
-    raise ValueError(f"unknown target {target!r}: use 'duckdb' or 'bigquery'")

@@ -37,7 +37,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,13 +46,13 @@ from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from loaders.registry import Dataset
+from loaders.time_window import Window
 from loaders.warehouse import bigquery_support as bqs
 from loaders.warehouse.base import (
     MESSAGES_TABLE,
     STATE_TABLE,
     MessageRecord,
     TableBatch,
-    Window,
     Writer,
     WriterError,
 )
@@ -64,6 +64,13 @@ from loaders.warehouse.bigquery_tables import (
     raw_table_spec,
 )
 from loaders.warehouse.ddl import arrow_schema
+from loaders.warehouse.kept_messages import (
+    KEPT_TABLE,
+    STAGED_KEPT_COLUMNS,
+    KeptMessage,
+    Promotion,
+    bigquery_kept_columns,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +93,7 @@ def make_client(project: str, location: str) -> bigquery.Client:
         return bigquery.Client(
             project=project,
             location=location,
-            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+            credentials=AnonymousCredentials(),
             client_options=ClientOptions(api_endpoint=emulator),
         )
     return bigquery.Client(project=project, location=location)
@@ -184,7 +191,7 @@ class BigQueryWriter(Writer):
         dataset_ref = f"{self.project}.{self.dataset}"
         existing = {t.table_id for t in self._retry("list tables", lambda: list(self.client.list_tables(dataset_ref)))}
         created = 0
-        for spec in all_table_specs():
+        for spec in [*all_table_specs(), kept_table_spec()]:
             if spec.name in existing:
                 self._add_missing_columns(spec)
                 continue
@@ -308,8 +315,15 @@ class BigQueryWriter(Writer):
             ]
         return _script(decls, stmts)
 
-    def append_messages(self, batches: list[TableBatch], messages: list[MessageRecord], batch_id: str) -> int:
-        if not messages:
+    def append_messages(
+        self,
+        batches: list[TableBatch],
+        messages: list[MessageRecord],
+        batch_id: str,
+        kept: Sequence[KeptMessage] = (),
+        promoted: Sequence[Promotion] = (),
+    ) -> int:
+        if not messages and not kept and not promoted:
             return 0
         what = f"writing IRIS batch {batch_id}"
         try:
@@ -336,6 +350,12 @@ class BigQueryWriter(Writer):
                     msg_file,
                 )
                 mstage = stack.enter_context(self._staged(msg_spec, msg_file, f"{what} (messages)"))
+                # kept messages and promotions first: they test "already loaded" against the
+                # message ids recorded before this batch's own
+                if kept:
+                    stmts.append(self._keep_sql(stack, tmp, kept, known, what))
+                if promoted:
+                    stmts += self._promote_sql(stack, tmp, promoted, what)
                 stmts.append(
                     f"INSERT INTO {self._ref(MESSAGES_TABLE)} "
                     "(message_id, dataset, record_count, batch_id, committed_at)\n"
@@ -354,6 +374,50 @@ class BigQueryWriter(Writer):
         inserted = int(result[0][0]) if result and result[0] and result[0][0] is not None else 0
         log.info("%s: %d messages, %d rows inserted", what, len(messages), inserted)
         return inserted
+
+    def _keep_sql(
+        self, stack: contextlib.ExitStack, tmp: Path, kept: Sequence[KeptMessage], known: str, what: str
+    ) -> str:
+        """Stage the kept messages (untrusted text goes in by load job only) and insert those not
+        already kept and not already loaded."""
+        cols = tuple((n, t) for n, t in bigquery_kept_columns() if n in STAGED_KEPT_COLUMNS)
+        path = tmp / "kept.parquet"
+        rows = [
+            {
+                **{n: getattr(k, n) for n in STAGED_KEPT_COLUMNS},
+                "received_at": k.received_at.replace(tzinfo=UTC) if k.received_at.tzinfo is None else k.received_at,
+            }
+            for k in kept
+        ]
+        bqs.write_parquet(rows, bqs.arrow_schema_of(cols), path)
+        stage = stack.enter_context(self._staged(TableSpec("kept", cols), path, f"{what} (kept messages)"))
+        names = ", ".join(qi(n) for n, _ in cols)
+        return (
+            f"INSERT INTO {self._ref(KEPT_TABLE)} ({names}, batch_id, kept_at)\n"
+            f"SELECT {names}, gbp_batch_id, CURRENT_TIMESTAMP() FROM {self._ref(stage)}\n"
+            f"WHERE message_id NOT IN (SELECT message_id FROM {self._ref(KEPT_TABLE)}) "
+            f"AND message_id NOT IN {known}"
+        )
+
+    def _promote_sql(
+        self, stack: contextlib.ExitStack, tmp: Path, promoted: Sequence[Promotion], what: str
+    ) -> list[str]:
+        """Mark kept messages settled by a promote run (one UPDATE per outcome, ids by load job)."""
+        cols = (("message_id", "STRING"), ("outcome", "STRING"))
+        path = tmp / "promoted.parquet"
+        bqs.write_parquet(
+            [{"message_id": p.message_id, "outcome": p.outcome} for p in promoted], bqs.arrow_schema_of(cols), path
+        )
+        stage = stack.enter_context(self._staged(TableSpec("promoted", cols), path, f"{what} (promoted)"))
+        out = []
+        for outcome in sorted({p.outcome for p in promoted}):
+            out.append(
+                f"UPDATE {self._ref(KEPT_TABLE)} SET promoted_at = CURRENT_TIMESTAMP(), "
+                f"promoted_batch_id = gbp_batch_id, promote_outcome = {bqs.sql_literal(outcome)}\n"
+                f"WHERE promoted_at IS NULL AND message_id IN "
+                f"(SELECT message_id FROM {self._ref(stage)} WHERE outcome = {bqs.sql_literal(outcome)})"
+            )
+        return out
 
     # -- reads -----------------------------------------------------------------------------------
     def completed_windows(self, dataset: Dataset) -> set[tuple[datetime, datetime]]:
@@ -386,6 +450,11 @@ class BigQueryWriter(Writer):
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def kept_table_spec() -> TableSpec:
+    """``raw.iris_kept_messages`` (see ``loaders.warehouse.kept_messages``)."""
+    return TableSpec(KEPT_TABLE, bigquery_kept_columns(), clustering=("dataset",))
 
 
 def _script(decls: list[tuple[str, str, Any]], stmts: list[str], result: str | None = None) -> str:

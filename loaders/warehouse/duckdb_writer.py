@@ -14,7 +14,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,17 +23,24 @@ import duckdb
 
 from loaders import config
 from loaders.registry import RAW_SCHEMA, Dataset
+from loaders.time_window import Window
 from loaders.warehouse.base import (
     MESSAGES_TABLE,
     STATE_TABLE,
     MessageRecord,
     TableBatch,
     WarehouseLocked,
-    Window,
     Writer,
     WriterError,
 )
 from loaders.warehouse.ddl import all_raw_tables, duckdb_create_table, quote
+from loaders.warehouse.kept_messages import (
+    KEPT_TABLE,
+    STAGED_KEPT_COLUMNS,
+    KeptMessage,
+    Promotion,
+    duckdb_create_kept,
+)
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +155,7 @@ class DuckDBWriter(Writer):
                 message_id VARCHAR, dataset VARCHAR, record_count BIGINT,
                 batch_id VARCHAR, committed_at TIMESTAMP)"""
         )
+        con.execute(duckdb_create_kept(RAW_SCHEMA))
         self._initialised = True
 
     def init(self) -> None:
@@ -183,8 +191,15 @@ class DuckDBWriter(Writer):
             raise WriterError(f"writing {dataset.name} window {window and window.label()}: {exc}") from exc
         return batch.rows
 
-    def append_messages(self, batches: list[TableBatch], messages: list[MessageRecord], batch_id: str) -> int:
-        if not messages:
+    def append_messages(
+        self,
+        batches: list[TableBatch],
+        messages: list[MessageRecord],
+        batch_id: str,
+        kept: Sequence[KeptMessage] = (),
+        promoted: Sequence[Promotion] = (),
+    ) -> int:
+        if not messages and not kept and not promoted:
             return 0
         import pyarrow as pa
 
@@ -197,8 +212,8 @@ class DuckDBWriter(Writer):
                     "_batch_msgs",
                     pa.table(
                         {
-                            "message_id": [m.message_id for m in messages],
-                            "dataset": [m.dataset for m in messages],
+                            "message_id": pa.array([m.message_id for m in messages], pa.string()),
+                            "dataset": pa.array([m.dataset for m in messages], pa.string()),
                             "record_count": pa.array([m.records for m in messages], pa.int64()),
                         }
                     ),
@@ -219,11 +234,65 @@ class DuckDBWriter(Writer):
                     [batch_id, now],
                 )
                 con.unregister("_batch_msgs")
+                if kept:
+                    self._keep_messages(con, kept, batch_id, now)
+                if promoted:
+                    self._mark_promoted(con, promoted, batch_id, now)
         except WarehouseLocked:
             raise
         except duckdb.Error as exc:
             raise WriterError(f"writing IRIS batch {batch_id}: {exc}") from exc
         return inserted
+
+    @staticmethod
+    def _keep_messages(
+        con: duckdb.DuckDBPyConnection, kept: Sequence[KeptMessage], batch_id: str, now: datetime
+    ) -> None:
+        """Insert kept messages not already kept and not already loaded (a redelivery adds nothing)."""
+        import pyarrow as pa
+
+        con.register(
+            "_batch_kept",
+            pa.table(
+                {
+                    "message_id": [k.message_id for k in kept],
+                    "dataset": [k.dataset for k in kept],
+                    "subject": pa.array([k.subject for k in kept], pa.string()),
+                    "reason": [k.reason for k in kept],
+                    "description": [k.description for k in kept],
+                    "record_count": pa.array([k.record_count for k in kept], pa.int64()),
+                    "body": [k.body for k in kept],
+                    "received_at": pa.array([k.received_at for k in kept], pa.timestamp("us")),
+                }
+            ),
+        )
+        cols = ", ".join(STAGED_KEPT_COLUMNS)
+        con.execute(
+            f"INSERT INTO {RAW_SCHEMA}.{KEPT_TABLE} ({cols}, batch_id, kept_at) "
+            f"SELECT DISTINCT ON (message_id) {cols}, ?, ? FROM _batch_kept "
+            f"WHERE message_id NOT IN (SELECT message_id FROM {RAW_SCHEMA}.{KEPT_TABLE}) "
+            f"AND message_id NOT IN (SELECT message_id FROM {RAW_SCHEMA}.{MESSAGES_TABLE})",
+            [batch_id, now],
+        )
+        con.unregister("_batch_kept")
+
+    @staticmethod
+    def _mark_promoted(
+        con: duckdb.DuckDBPyConnection, promoted: Sequence[Promotion], batch_id: str, now: datetime
+    ) -> None:
+        import pyarrow as pa
+
+        con.register(
+            "_batch_promoted",
+            pa.table({"message_id": [p.message_id for p in promoted], "outcome": [p.outcome for p in promoted]}),
+        )
+        con.execute(
+            f"UPDATE {RAW_SCHEMA}.{KEPT_TABLE} AS k SET promoted_at = ?, promoted_batch_id = ?, "
+            "promote_outcome = p.outcome FROM _batch_promoted AS p "
+            "WHERE k.message_id = p.message_id AND k.promoted_at IS NULL",
+            [now, batch_id],
+        )
+        con.unregister("_batch_promoted")
 
     # -- reads -----------------------------------------------------------------------------------
     def completed_windows(self, dataset: Dataset) -> set[tuple[datetime, datetime]]:

@@ -18,7 +18,8 @@ import pytest
 from loaders.registry import get_dataset
 from loaders.replay import Fault, ReplayServer
 from loaders.replay.layout import write_rows
-from loaders.warehouse.base import WarehouseLocked, Window
+from loaders.time_window import Window
+from loaders.warehouse.base import WarehouseLocked
 from loaders.warehouse.ddl import arrow_schema
 from loaders.warehouse.duckdb_writer import DuckDBWriter
 

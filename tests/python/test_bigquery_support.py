@@ -12,7 +12,7 @@ from google.api_core import exceptions as gexc
 
 from loaders.registry import DATASETS, get_dataset
 from loaders.warehouse import bigquery_support as bqs
-from loaders.warehouse.base import open_writer
+from loaders.warehouse import open_writer
 from loaders.warehouse.bigquery_tables import all_table_specs, raw_table_spec
 from loaders.warehouse.bigquery_writer import BigQueryConfigError, BigQueryWriter
 from loaders.warehouse.ddl import arrow_schema

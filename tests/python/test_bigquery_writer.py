@@ -19,8 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from loaders.registry import get_dataset
+from loaders.time_window import Window
 from loaders.warehouse import bigquery_writer
-from loaders.warehouse.base import MessageRecord, TableBatch, Window, WriterError
+from loaders.warehouse.base import MessageRecord, TableBatch, WriterError
 from loaders.warehouse.bigquery_tables import all_table_specs
 from loaders.warehouse.ddl import arrow_schema
 

@@ -4,36 +4,17 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from loaders.cli import main
 from loaders.registry import DATASETS
-from loaders.warehouse.base import TableBatch
-from loaders.warehouse.ddl import arrow_schema
 from loaders.warehouse.duckdb_writer import DuckDBWriter
+from tests.python.raw_rows import load, naive
 
 DAY = date(2025, 1, 15)
 T0 = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
-
-
-def load(writer, tmp_path: Path, dataset, table: str, rows: list[dict]) -> None:
-    """Put ``rows`` in a raw table through the writer's real load path (a Parquet batch)."""
-    schema = arrow_schema(dataset)
-    source = "iris" if table.endswith("_iris") else "api"
-    full = [{**{n: None for n in schema.names}, "_source": source, **r} for r in rows]
-    path = tmp_path / f"{table}-{len(os.listdir(tmp_path))}.parquet"
-    pq.write_table(pa.Table.from_pylist(full, schema=schema), path)
-    writer.replace_window(TableBatch(dataset, table, path, len(rows)), None, "test")
-
-
-def naive(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None)
 
 
 def boalf(t: datetime, number: int) -> dict:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import csv
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from loaders.registry import DATASETS
 from tests.python.dbt_harness import REAL, load_via_replay, query, real_json_rows, run_dbt
 
 PRICE_DAYS = [(date(2020, 3, 28), date(2020, 3, 30)), (date(2020, 10, 24), date(2020, 10, 26))]
@@ -148,7 +149,13 @@ def _mutated(built: Path, tmp_path: Path, *sql: str) -> Path:
 
 
 def _build_prices(db: Path, tmp_path: Path, *extra: str):
-    return run_dbt(["build", "-s", *PRICES_MODELS, *extra], tmp_path / "dbt", duckdb_path=db)
+    # the completeness test also reads the seed of documented source gaps: select it, or `gbpower dbt`'s
+    # buildable indirect selection leaves the test out
+    return run_dbt(["build", "-s", *PRICES_MODELS, "known_source_gaps", *extra], tmp_path / "dbt", duckdb_path=db)
+
+
+def _completeness_flagged(names: set[str]) -> bool:
+    return any(n.startswith("settlement_period_completeness_bmrs_costs_") for n in names)
 
 
 DELETE = 'delete from raw.bmrs_disebsp where "settlementDate" = \'{d}\' and "settlementPeriod" in ({p})'
@@ -167,11 +174,11 @@ DELETE = 'delete from raw.bmrs_disebsp where "settlementDate" = \'{d}\' and "set
     ],
 )
 def test_completeness_test_catches(built: Path, tmp_path: Path, case: str, mutation: str) -> None:
+    """The completeness test warns (one permanent gap must not stop every downstream mart)."""
     db = _mutated(built, tmp_path, mutation)
     run = _build_prices(db, tmp_path)
-    assert run.returncode != 0, case
+    assert _completeness_flagged(run.warned()), (case, run.warned(), run.failed())
     failed = run.failed()
-    assert "settlement_period_completeness_bmrs_costs_60" in failed, (case, failed)
     assert not any(f.startswith("unique_combination") for f in failed), (case, failed)
 
 
@@ -195,11 +202,12 @@ def test_incomplete_days_are_not_flagged(built: Path, tmp_path: Path) -> None:
     """Pin "now" to 2025-10-27 00:00Z: 2025-10-26 period 50 ended at 00:00Z, inside the 60-minute
     publication delay, so its absence is not a failure; period 48 (ended 23:00Z) is."""
     pinned = ["--vars", "{as_of_date: '2025-10-27'}"]
-    recent = _mutated(built, tmp_path, DELETE.format(d="2025-10-26", p="50"))
-    assert _build_prices(recent, tmp_path, *pinned).failed() == set()
+    recent = _build_prices(_mutated(built, tmp_path, DELETE.format(d="2025-10-26", p="50")), tmp_path, *pinned)
+    assert recent.failed() == set()
+    assert not _completeness_flagged(recent.warned()), recent.warned()
 
     old = _mutated(built, tmp_path, DELETE.format(d="2025-10-26", p="48"))
-    assert "settlement_period_completeness_bmrs_costs_60" in _build_prices(old, tmp_path, *pinned).failed()
+    assert _completeness_flagged(_build_prices(old, tmp_path, *pinned).warned())
 
 
 def test_docs_site_and_full_coverage_from_the_warehouse_catalog(built: Path, tmp_path: Path) -> None:
@@ -246,21 +254,31 @@ def _freshness(db: Path, tmp_path: Path, sources: list[str]) -> dict[str, str]:
 
 
 def test_source_freshness_rules(built: Path, tmp_path: Path) -> None:
-    """API tables: warn after 1 day, error after 3; IRIS: warn after 30 min, error after 2 h (on _ingested_at)."""
+    """dbt's source freshness (on _ingested_at) follows each dataset's policy, the limits `gbpower health`
+    uses too: DISEBSP on IRIS warns after 2 h and errors after 6 h, FUELHH from the API warns after 36 h."""
+    iris = DATASETS["DISEBSP"].policy.iris_freshness
+    api = DATASETS["FUELHH"].policy.api_freshness
+    assert iris is not None
+
+    def ago(limit: timedelta, extra_minutes: int) -> str:
+        return f"timezone('UTC', now()) - interval {int(limit.total_seconds()) // 60 + extra_minutes} minute"
+
     copy = (
         "insert into raw.bmrs_disebsp_iris select * replace ('iris' as _source, 'm' as _message_id, "
         "{ts} as _ingested_at) from raw.bmrs_disebsp limit 1"
     )
-    fresh = _mutated(built, tmp_path, copy.format(ts="timezone('UTC', now()) - interval 45 minute"))
+    fresh = _mutated(built, tmp_path, copy.format(ts=ago(iris.warn_after, -10)))
     assert _freshness(fresh, tmp_path, ["bmrs_disebsp", "bmrs_disebsp_iris"]) == {
         "bmrs_disebsp": "pass",
-        "bmrs_disebsp_iris": "warn",
+        "bmrs_disebsp_iris": "pass",
     }
+    late = _mutated(built, tmp_path, copy.format(ts=ago(iris.warn_after, 15)))
+    assert _freshness(late, tmp_path, ["bmrs_disebsp_iris"]) == {"bmrs_disebsp_iris": "warn"}
     stale = _mutated(
         built,
         tmp_path,
-        copy.format(ts="timezone('UTC', now()) - interval 3 hour"),
-        "update raw.bmrs_fuelhh set _ingested_at = timezone('UTC', now()) - interval 2 day",
+        copy.format(ts=ago(iris.error_after, 15)),
+        f"update raw.bmrs_fuelhh set _ingested_at = {ago(api.warn_after, 60)}",
     )
     assert _freshness(stale, tmp_path, ["bmrs_disebsp_iris", "bmrs_fuelhh"]) == {
         "bmrs_disebsp_iris": "error",

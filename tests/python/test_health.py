@@ -9,8 +9,6 @@ import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from loaders.cli import main
@@ -18,25 +16,10 @@ from loaders.health import HealthOptions, Status, run_health
 from loaders.health.warehouse_checks import expected_periods
 from loaders.registry import DATASETS
 from loaders.settlement import period_start, periods_in_day
-from loaders.warehouse.base import TableBatch
-from loaders.warehouse.ddl import arrow_schema
 from loaders.warehouse.duckdb_writer import DuckDBWriter
+from tests.python.raw_rows import load, naive
 
 DISEBSP, BOALF, FREQ = DATASETS["DISEBSP"], DATASETS["BOALF"], DATASETS["FREQ"]
-
-
-def load(writer, tmp_path: Path, dataset, table: str, rows: list[dict]) -> None:
-    """Put ``rows`` in a raw table through the writer's real load path (Parquet batch)."""
-    schema = arrow_schema(dataset)
-    source = "iris" if table.endswith("_iris") else "api"
-    full = [{**{n: None for n in schema.names}, "_source": source, **r} for r in rows]
-    path = tmp_path / f"{table}-{len(os.listdir(tmp_path))}.parquet"
-    pq.write_table(pa.Table.from_pylist(full, schema=schema), path)
-    writer.replace_window(TableBatch(dataset, table, path, len(rows)), None, "test")
-
-
-def naive(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None)
 
 
 def price_rows(days: list[date], skip: set[tuple[date, int]] = frozenset()) -> list[dict]:
@@ -154,17 +137,64 @@ def test_gaps_across_the_autumn_clock_change_are_found_api_and_iris_together(wri
     )
     report = run_health(writer, opts, now=now)
     gaps = by(report, "gaps", "DISEBSP")
-    assert gaps.status is Status.WARN
+    # nobody asked Elexon (no data-status fetcher) and the seed does not list them: ingestion gaps
+    assert gaps.status is Status.ERROR
     assert gaps.details["missing"] == ["2025-10-26/49", "2025-10-27/3"]
+    assert gaps.details["unconfirmed"] == gaps.details["missing"]
+    assert "gbpower backfill -d DISEBSP --from 2025-10-26 --to 2025-10-27" in gaps.message
     expected = 48 + 50 + 48 + 10  # 28 Oct: periods ending by 05:00Z (now - 1 h lag)
     assert gaps.details["expected_periods"] == expected
-    assert report.exit_code == 1
+    assert report.exit_code == 2
 
     load(writer, tmp_path, DISEBSP, "bmrs_disebsp", price_rows(days))  # fill them
     healed = run_health(writer, opts, now=now)
     assert by(healed, "gaps", "DISEBSP").status is Status.OK
     assert by(healed, "duplicates", "DISEBSP/api").status is Status.OK
     assert healed.exit_code == 0, healed.lines()
+
+
+def test_a_gap_elexon_also_lacks_is_a_source_gap_and_a_documented_one_is_left_out(writer, tmp_path):
+    """Elexon's /data-status (the replay serves it from what its store holds) tells the two kinds
+    apart: 27 Oct period 3 exists at source (ingestion gap: error), period 4 does not (source gap:
+    warning with the seed row to add); once documented in the seed, the source gap is left out."""
+    from loaders.api.client import ApiClient
+    from loaders.gaps.data_status import fetch_data_status
+    from loaders.replay import ReplayServer
+    from loaders.replay.layout import write_rows
+
+    now = datetime(2025, 10, 28, 6, 0, tzinfo=UTC)
+    days = [date(2025, 10, d) for d in (25, 26, 27, 28)]
+    store = tmp_path / "store"
+    at_source = [
+        {**r, "settlementDate": r["settlementDate"].isoformat(), "startTime": r["startTime"].isoformat() + "Z",
+         "createdDateTime": r["createdDateTime"].isoformat() + "Z"}
+        for r in price_rows(days, skip={(date(2025, 10, 27), 4)})
+    ]  # fmt: skip
+    write_rows(store, DISEBSP, at_source)
+    load(writer, tmp_path, DISEBSP, "bmrs_disebsp", price_rows(days, skip={(date(2025, 10, 27), p) for p in (3, 4)}))
+    with ReplayServer(store) as server:
+        client = ApiClient(server.base_url, rate_per_s=50)
+        opts = HealthOptions(
+            datasets=["DISEBSP"],
+            iris=False,
+            max_age={"DISEBSP": timedelta(days=7)},
+            fetch_status=lambda ds, a, b: fetch_data_status(client, ds, a, b),
+            known_source_gaps={},
+        )
+        both = by(run_health(writer, opts, now=now), "gaps", "DISEBSP")
+        assert both.status is Status.ERROR
+        assert (both.details["ingestion"], both.details["source"]) == (["2025-10-27/3"], ["2025-10-27/4"])
+
+        load(writer, tmp_path, DISEBSP, "bmrs_disebsp", price_rows(days, skip={(date(2025, 10, 27), 4)}))
+        source_only = by(run_health(writer, opts, now=now), "gaps", "DISEBSP")
+        assert source_only.status is Status.WARN
+        row = "DISEBSP,2025-10-27,4,4,Elexon's /data-status lists no data points,/data-status/DISEBSP"
+        assert source_only.details["seed_rows"] == [row] and row in source_only.message
+
+        opts.known_source_gaps = {"DISEBSP": {(date(2025, 10, 27), 4)}}
+        documented = by(run_health(writer, opts, now=now), "gaps", "DISEBSP")
+    assert documented.status is Status.OK
+    assert documented.details["known_source"] == ["2025-10-27/4"] and "1 documented source gap" in documented.message
 
 
 def test_duplicate_keys_are_an_error(writer, tmp_path):
@@ -319,3 +349,37 @@ def test_same_checks_on_the_bigquery_emulator(bq_writer, tmp_path):
     assert fresh.details["rows"] == len(price_rows(days)) - 1
     assert by(report, "freshness", "BOALF/iris").status is Status.INFO
     assert not [c for c in report.checks if c.check == "warehouse"]
+
+
+def test_disk_space_check_per_filesystem_with_thresholds(tmp_path):
+    import shutil as _shutil
+
+    from loaders.health.disk_checks import disk_checks
+
+    dirs = {"warehouse": tmp_path / "wh", "quarantine": tmp_path / "q", "work": tmp_path / "not/yet/made"}
+    (tmp_path / "wh").mkdir()
+    (tmp_path / "q").mkdir()
+    usage = _shutil.disk_usage(tmp_path)
+    free = 100.0 * usage.free / usage.total
+    (ok,) = disk_checks(dirs, warn_pct=0, error_pct=0)  # one filesystem: one check naming all three
+    assert ok.status is Status.OK and ok.subject == "warehouse, quarantine, work"
+    assert ok.details["free_bytes"] > 0 and abs(ok.details["free_pct"] - free) < 1
+    (warn,) = disk_checks(dirs, warn_pct=free + 1, error_pct=0)
+    assert warn.status is Status.WARN and f"below {free + 1:g}%" in warn.message
+    (err,) = disk_checks(dirs, warn_pct=free + 2, error_pct=free + 1)
+    assert err.status is Status.ERROR
+
+
+def test_health_reports_disk_space_and_thresholds_from_the_cli(writer, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GBPOWER_DUCKDB", str(writer.path))
+    monkeypatch.setenv("GBPOWER_QUARANTINE_DIR", str(tmp_path / "q"))
+    report = run_health(writer, HealthOptions(iris=False, datasets=["FREQ"]))
+    disk = [c for c in report.checks if c.check == "disk"]
+    assert disk and "warehouse" in disk[0].subject
+    rr = write_run_results(tmp_path / "rr.json", datetime.now(UTC), {"model.x": "success"})
+    args = ["health", "--json", "--no-iris", "-d", "FREQ", "--run-results", str(rr)]
+    assert main([*args, "--disk-warn", "0", "--disk-error", "0"]) == 0
+    assert main([*args, "--disk-warn", "100.1", "--disk-error", "0"]) == 1
+    assert main([*args, "--disk-warn", "100.1", "--disk-error", "100.1"]) == 2
+    out = capsys.readouterr().out
+    assert '"check": "disk"' in out

@@ -6,7 +6,7 @@
     (£ per MWh of cycle capacity, one settlement period per charge or discharge); the order of
     periods within the day is ignored (a battery may start the day charged), so it is an upper
     bound on what the cycles could capture. -#}
-{{ config(**acceptance_incremental_config(['settlement_date'], cluster_by=none)) }}
+{{ config(**incremental_config(unique_key=['settlement_date'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 
 {%- set charge_below = var('arbitrage_charge_below') -%}
 {%- set discharge_above = var('arbitrage_discharge_above') -%}

@@ -1,6 +1,6 @@
 {#- BM revenue per unit per settlement day, from fct_bm_unit_cashflows (RR acceptances excluded,
     SO-flagged included). Average prices are cashflow / priced volume of that side. -#}
-{{ config(**acceptance_incremental_config(['settlement_date', 'bm_unit'])) }}
+{{ config(**incremental_config(unique_key=['settlement_date', 'bm_unit'], cluster_by=['bm_unit'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 
 with periods as (
 

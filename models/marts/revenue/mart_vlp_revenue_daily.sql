@@ -3,7 +3,7 @@
     One row per listed unit per settlement day present in mart_bm_revenue_daily (a listed unit with
     no acceptances that day shows zeros). Name, lead party and capacity come from the seed, or from
     the BM unit reference list (stg_bmrs__bmunits) where the seed leaves them blank. -#}
-{{ config(**acceptance_incremental_config(['settlement_date', 'bm_unit'])) }}
+{{ config(**incremental_config(unique_key=['settlement_date', 'bm_unit'], cluster_by=['bm_unit'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 
 with units as (
 
