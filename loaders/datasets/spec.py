@@ -214,6 +214,9 @@ class Dataset:
     column_docs: Mapping[str, str] = field(default_factory=dict, hash=False)
     # Known quirks, one sentence each (the dataset's docs page lists them).
     quirks: tuple[str, ...] = ()
+    # Why the natural key and version columns are what they are, with the evidence (the OpenAPI
+    # document's descriptions, Elexon's docs, sample payloads); the docs page shows it.
+    key_evidence: str = ""
     columns: tuple[Column, ...] = field(init=False)
 
     def __post_init__(self) -> None:

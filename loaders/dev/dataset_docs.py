@@ -177,6 +177,8 @@ def page(dataset: Dataset, lineage: Lineage) -> str:
         "",
         *path_lines(d, lineage),
     ]
+    if d.key_evidence:
+        out += ["", f"Why this key: {d.key_evidence}"]
     if d.quirks:
         out += ["", "Known quirks:", "", *(f"- {q}" for q in d.quirks)]
     out += ["{% enddocs %}", ""]
