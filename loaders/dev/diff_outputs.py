@@ -166,6 +166,7 @@ def compare(base_db: Path, new_db: Path, examples: int = 3) -> Report:
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> None:
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:
