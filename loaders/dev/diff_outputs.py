@@ -226,6 +226,11 @@ def build_models(tree: Path, db: Path, scratch: Path, as_of: str) -> None:
         _run([sys.executable, "-m", "loaders.cli", "dbt", *args], tree, env, scratch / "build.log")
 
 
+def done(db: Path) -> Path:
+    """Marker of a finished build (a file left by an interrupted build is rebuilt, not reused)."""
+    return db.with_name(db.name + ".done")
+
+
 def print_report(report: Report) -> None:
     for name in report.missing:
         print(f"MISSING  {name} (in the base only)")
@@ -267,23 +272,27 @@ def main(argv: list[str] | None = None) -> int:
     tree, sha = _worktree(args.base, workdir)
     base_db, new_db = workdir / f"{args.data}-{sha}.duckdb", workdir / f"{args.data}-working-tree.duckdb"
     if args.data == "demo":
-        if args.rebuild_base or not base_db.exists():
+        if args.rebuild_base or not done(base_db).exists():
             print(f"building the base ({sha}) demo warehouse …", flush=True)
             build_demo(tree, base_db, workdir / f"scratch-{sha}")
+            done(base_db).touch()
         print("building the working tree's demo warehouse …", flush=True)
         build_demo(ROOT, new_db, workdir / "scratch-working-tree")
     else:
         landed = workdir / f"bench-raw-{args.bench_days}d.duckdb"
-        if not landed.exists():
+        if not done(landed).exists():
             print(f"landing {args.bench_days} production days …", flush=True)
+            landed.unlink(missing_ok=True)
             land_bench(landed, workdir / "scratch-bench-land", args.bench_days)
+            done(landed).touch()
         from bench import dbt_build
 
         as_of = str(dbt_build.DAYS[args.bench_days - 1])
-        if args.rebuild_base or not base_db.exists():
+        if args.rebuild_base or not done(base_db).exists():
             print(f"building the base ({sha}) models …", flush=True)
             shutil.copyfile(landed, base_db)
             build_models(tree, base_db, workdir / f"scratch-bench-{sha}", as_of)
+            done(base_db).touch()
         print("building the working tree's models …", flush=True)
         shutil.copyfile(landed, new_db)
         build_models(ROOT, new_db, workdir / "scratch-bench-working-tree", as_of)
