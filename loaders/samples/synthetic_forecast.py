@@ -59,7 +59,9 @@ def indicated(name: str, day: date, seed: int, scale: str) -> list[Row]:
 def outturn(name: str, day: date, seed: int) -> list[Row]:
     start, end = day_bounds(day)
     keyed = []
-    for st in times(start, end, PERIOD, 2 * PERIOD):
+    # Periods whose first publish (end of period) or revision (one period later) falls in the day:
+    # starts from two periods before the day to one period before its end.
+    for st in times(start, end + PERIOD, PERIOD, 2 * PERIOD):
         sd, sp = settlement_period_of(st)
         demand = demand_mw(seed, st) + (1_800 if name == "ITSDO" else 0)
         publishes = [(st + PERIOD, 0)]

@@ -182,6 +182,40 @@ def test_completeness_test_catches(built: Path, tmp_path: Path, case: str, mutat
     assert not any(f.startswith("unique_combination") for f in failed), (case, failed)
 
 
+def test_a_documented_source_gap_is_excused_and_the_report_tells_the_kinds_apart(built: Path, tmp_path: Path) -> None:
+    """2020-10-25 periods 20 and 21 are gone; 21 is documented in known_source_gaps (Elexon has no data),
+    20 is not. rpt_settlement_period_gaps lists both with their kind; the completeness test (eager
+    selection, so it runs though the seed is not rebuilt) warns about period 20 only."""
+    db = _mutated(
+        built,
+        tmp_path,
+        DELETE.format(d="2020-10-25", p="20, 21"),
+        "insert into analytics.known_source_gaps values "
+        "('DISEBSP', '2020-10-25', 21, 21, 'test: Elexon published none', 'this test')",
+    )
+    run = run_dbt(
+        ["build", "-s", *PRICES_MODELS, "rpt_settlement_period_gaps", "--indirect-selection", "eager"],
+        tmp_path / "dbt",
+        duckdb_path=db,
+    )
+    assert _completeness_flagged(run.warned()) and not run.failed(), (run.warned(), run.failed())
+    rows = query(
+        db,
+        "select settlement_period, problem, gap_kind, gap_reason from analytics.rpt_settlement_period_gaps "
+        "where dataset = 'DISEBSP' and settlement_date = '2020-10-25' order by settlement_period",
+    )
+    assert rows == [
+        (20, "missing", "unexplained", None),
+        (21, "missing", "known_source", "test: Elexon published none"),
+    ]
+    flagged = query(
+        db,
+        "select count(*) from analytics.rpt_settlement_period_gaps where dataset = 'DISEBSP' "
+        "and gap_kind != 'known_source'",
+    )
+    assert flagged == [(1,)]
+
+
 def test_duplicated_row_fails_the_primary_key_test_and_is_not_doubled(built: Path, tmp_path: Path) -> None:
     db = _mutated(
         built,

@@ -271,6 +271,23 @@ def test_market_and_system_datasets(days):
     assert any(len(p) > 1 for p in indo.values())  # revised publishes exist
 
 
+def test_outturn_publishes_every_period_once_across_consecutive_days():
+    """INDO/ITSDO are fetched by publish time, so a period's first publish may fall on the next day;
+    across consecutive days every period of the middle day must be published exactly once first
+    (a sample that dropped the second-to-last period made a false gap on every day)."""
+    first, middle, last = (AUTUMN - timedelta(days=1), AUTUMN, AUTUMN + timedelta(days=1))
+    for name in ("INDO", "ITSDO"):
+        rows = [r for d in (first, middle, last) for r in generate_day(d, "demo", seed=7, datasets=[name])[name]]
+        first_publish: dict[int, list[str]] = defaultdict(list)
+        for r in rows:
+            if r["settlementDate"] == middle.isoformat() and ts(r["publishTime"]) == ts(r["startTime"]) + timedelta(
+                minutes=30
+            ):
+                first_publish[r["settlementPeriod"]].append(r["publishTime"])
+        assert sorted(first_publish) == list(range(1, 51)), name  # the autumn day has 50 periods
+        assert all(len(p) == 1 for p in first_publish.values()), name
+
+
 def test_frequency_excursions(days):
     freq = days[NORMAL]["FREQ"]
     times = [ts(r["measurementTime"]) for r in freq]
