@@ -35,7 +35,8 @@ from loaders.settlement_tlm import (
 )
 
 FIXTURE = Path(__file__).parents[1] / "fixtures/elexon/bmra_derived_2016-08-26_SP1/bm_unitdata.xml"
-FIXTURE_SHA256 = "b37e3752c06986b208aa80efcde63f1efb5b298efac22ef54929ad6a97bfdf24"  # as in the README
+# as in the fixture's README
+FIXTURE_SHA256 = "b37e3752c06986b208aa80efcde63f1efb5b298efac22ef54929ad6a97bfdf24"  # pragma: allowlist secret
 TLM_2016 = Fraction("0.98947")
 HALF_DIGIT = Decimal("0.00005")  # volumes are published to 4 decimals
 
