@@ -297,5 +297,5 @@ def test_install_places_the_alert_template_and_creates_state_and_backup_dirs(tmp
     assert f"ExecStart={VENV}/bin/gbpower alert unit %i" in alert
     assert (root / "var/lib/gbpower/state").is_dir() and (root / "var/lib/gbpower/backups").is_dir()
     env = (root / "etc/gbpower/gbpower.env").read_text()
-    assert "GBPOWER_BACKUP_DIR=/var/lib/gbpower/backups" in env
-    assert "# GBPOWER_ALERT_WEBHOOK=" in env  # pragma: allowlist secret
+    assert "GBPOWER_BACKUP_DIR=/var/lib/gbpower/backups" in env  # pragma: allowlist secret
+    assert "# GBPOWER_ALERT_WEBHOOK=" in env
