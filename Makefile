@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 export GBPOWER_HOME := $(CURDIR)
 
-.PHONY: help setup demo test lint docs bench secrets clean
+.PHONY: help setup demo test lint docs bench soak secrets clean
 .DEFAULT_GOAL := setup
 
 ## make help: list the targets (this text)
@@ -32,8 +32,8 @@ test: setup secrets
 
 ## make lint: ruff (check + format), mypy on loaders/, sqlfluff on every compiled model (DuckDB and BigQuery dialects) + sqlglot BigQuery parse
 lint: setup
-	$(BIN)/ruff check loaders tests/python bench
-	$(BIN)/ruff format --check loaders tests/python bench
+	$(BIN)/ruff check loaders tests/python tests/soak bench
+	$(BIN)/ruff format --check loaders tests/python tests/soak bench
 	$(BIN)/mypy
 	$(BIN)/python -m loaders.dev.lint_sql
 
@@ -44,6 +44,10 @@ docs: setup
 ## make bench: benchmarks; numbers go to bench/results.json
 bench: setup
 	$(BIN)/python -m bench.run
+
+## make soak: the 30-day soak test with injected faults (needs Debian's faketime; ~20 min; not yet part of make test)
+soak: setup
+	$(BIN)/python -m pytest tests/soak -s -p no:cacheprovider
 
 ## make secrets: scan the repository for committed secrets (detect-secrets; part of make test)
 secrets: setup

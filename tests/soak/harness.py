@@ -1,0 +1,752 @@
+"""The soak test: weeks of unattended operation on one DuckDB file, compressed into minutes.
+
+What runs, all for real: the replay of the Insights API (``loaders.replay``) serving a store built
+with ``loaders.samples.store.build_store`` (demo scale); a simulated IRIS client directory (one JSON
+file per message under ``<dir>/<DATASET>/``, as Elexon's official client writes them) drained by
+``gbpower iris --from-dir`` (the IRIS service's loop, one pass per tick); and every job of
+``orchestration/crontab``, rendered the way ``gbpower install-services`` renders it and run through
+``orchestration/bin/run-job`` under ``faketime``. Only the alert receiver (a loopback webhook) is a
+fake, at the true external boundary.
+
+The fake clock moves in ticks (default: one a day at 06:00 UTC). At each tick the client writes the
+messages IRIS pushed since the last tick, the drain takes them, and every crontab job that was due
+since the last tick runs once, in crontab order, with the clock set to the tick (a job may also have
+a minimum interval, for wall time: ``SoakPlan.min_interval``). Then ``gbpower health --json`` is
+recorded, as an observer.
+
+Faults injected (see :class:`SoakPlan`): an IRIS outage longer than the queue's 3-day TTL, a spell of
+API 5xx, a source gap (periods Elexon never published, so ``/data-status`` lists none), a late
+revision of system prices, a ``dbt build`` killed with SIGKILL half-way, messages of a dataset the
+registry does not know, and a client write stalled half-way across a drain pass.
+
+``python -m tests.soak.harness --out DIR`` runs it from the command line; ``tests/python/test_soak.py``
+is the pytest entry. Both write ``soak_figures.json`` and print one summary line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = ROOT / ".venv"
+GBPOWER = str(VENV / "bin" / "gbpower")
+
+# The datasets the simulated IRIS client receives, and the field that says when IRIS pushed a record.
+IRIS_FEED = {
+    "FREQ": "measurementTime",
+    "FUELINST": "publishTime",
+    "BOALF": "timeFrom",
+    "BOD": "timeFrom",
+    "MELS": "timeFrom",
+    "DISEBSP": "startTime",
+}
+IRIS_TTL = timedelta(days=3)  # IRIS keeps unread messages this long
+# IRIS datasets (Elexon's names) the registry may not load yet; the soak sends the first one it lacks
+UNREGISTERED_CANDIDATES = ("SYSWARN", "NDF", "NDFD", "LOLPDRM", "SOSO", "CDN", "DCI", "NONBM")
+
+
+def unregistered_dataset() -> str:
+    """A dataset name IRIS could send that the registry does not know."""
+    from loaders.registry import DATASETS
+
+    for name in UNREGISTERED_CANDIDATES:
+        if name not in DATASETS:
+            return name
+    return "SOAKUNKNOWN"
+
+
+@dataclass
+class SoakPlan:
+    """When things happen, in days after ``first_day`` (tick ``k`` is ``first_day + k*tick + tick_at``)."""
+
+    first_day: date = date(2026, 9, 1)
+    days: int = 30
+    # store days before first_day, loaded by the first catch-up: at most the incremental models'
+    # lookback (3 days) minus one, so the first builds take them in like any other day
+    history_days: int = 2
+    tick: timedelta = timedelta(days=1)
+    tick_at: timedelta = timedelta(hours=6)
+    # jobs that run at most this often (wall time): the job still runs only when cron says it is due
+    # (not dbt build: its incremental models re-read only the last `lookback_days` (3) days, an
+    # interval the 30-minute schedule never comes near; a build every few ticks would lose data)
+    min_interval: dict[str, timedelta] = field(
+        default_factory=lambda: {"dbt-freshness": timedelta(days=5), "docs": timedelta(days=30)}
+    )
+    # jobs whose clock runs faster (wall time): the catch-up's rate limit (--rate 4) and retry
+    # back-off are waits on the clock. Mind the job's --timeout, which shrinks by the same factor
+    # (api-catch-up: 3000 s -> 750 s of wall time at x4); beyond the waits the catch-up is bound by
+    # its commits (~0.3-0.5 s per window here), which no clock rate shortens.
+    clock_rate: dict[str, int] = field(default_factory=lambda: {"api-catch-up": 4})
+    iris_outage: tuple[int, int] = (5, 9)  # the client writes nothing from tick 5 to tick 9 (4 days)
+    api_fault_tick: int = 12  # the API answers 503 to every request for api_fault_match during this tick
+    api_fault_match: str = "/datasets/FUELHH"
+    # dataset, day, first and last period: an every-period dataset (health looks for its gaps) with a
+    # /data-status route (so the gap can be confirmed at source)
+    source_gap: tuple[str, int, int, int] = ("NETBSAD", 15, 20, 21)
+    # DISEBSP day 17 re-published at tick 19 (newer createdDateTime), after its final load at tick 18;
+    # the catch-up refetches it (revision_days) and the build at tick 20 takes it (lookback)
+    revision: tuple[int, int] = (17, 19)
+    revision_delta: float = 7.77
+    kill_build_tick: int = 22
+    kill_build_after_s: float = 20.0  # SIGKILL the dbt build this long after it started
+    unregistered_ticks: tuple[int, ...] = (3, 4)
+    stall_tick: int = 25  # the first FREQ message of this tick is written in two chunks, stalled across the drain
+
+    @property
+    def ticks(self) -> int:
+        return int(timedelta(days=self.days) / self.tick) + 1
+
+    def at(self, k: int) -> datetime:
+        start = datetime.combine(self.first_day, datetime.min.time(), UTC)
+        return start + self.tick_at + k * self.tick
+
+    def tick_of(self, when: datetime) -> int:
+        """The first tick at or after ``when``."""
+        k = 0
+        while self.at(k) < when:
+            k += 1
+        return k
+
+    def store_days(self) -> list[date]:
+        first = self.first_day - timedelta(days=self.history_days)
+        return [first + timedelta(days=i) for i in range(self.history_days + self.days)]
+
+
+# -- the alert receiver (the one fake: the webhook at the other end) --------------------------------
+class AlertReceiver:
+    """A loopback webhook that records every alert POSTed to it, with the tick it arrived in."""
+
+    def __init__(self) -> None:
+        self.tick = -1
+        self.received: list[dict[str, Any]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    text = json.loads(body)["text"]
+                except (ValueError, KeyError, TypeError):
+                    text = body.decode(errors="replace")
+                receiver.received.append({"tick": receiver.tick, "text": text})
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+
+    def __enter__(self) -> AlertReceiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def new_lines(self) -> list[tuple[int, str]]:
+        """(tick, line) of every NEW/RECOVERED line received."""
+        out = []
+        for msg in self.received:
+            for line in msg["text"].splitlines():
+                if line.startswith(("NEW ", "RECOVERED ")):
+                    out.append((msg["tick"], line))
+        return out
+
+
+# -- the simulated IRIS client ----------------------------------------------------------------------
+def _parse_ts(text: str) -> datetime:
+    ts = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def pushed_at(dataset: str, row: dict) -> datetime:
+    """When IRIS pushes ``row``: its time field (DISEBSP: once its settlement period has ended)."""
+    ts = _parse_ts(row[IRIS_FEED[dataset]])
+    return ts + timedelta(minutes=30) if dataset == "DISEBSP" else ts
+
+
+class IrisClient:
+    """Writes what IRIS pushed in (since, until] into the client directory, one file per message
+    (the records of one dataset and hour), as Elexon's Python client does: ``open(path, 'w+')`` and
+    the JSON text, no temporary name."""
+
+    def __init__(self, store: Path, root: Path) -> None:
+        self.store = store
+        self.root = root
+        self.sent: Counter = Counter()  # records written per dataset
+        self.files = 0
+        self.seq = 0
+        self.stalled: list[threading.Thread] = []
+        self._resume = threading.Event()
+
+    def rows_between(self, dataset: str, since: datetime, until: datetime) -> list[dict]:
+        out = []
+        day = (since - timedelta(days=2)).date()
+        while day <= (until + timedelta(days=1)).date():
+            path = self.store / dataset / f"{day.isoformat()}.ndjson"
+            if path.exists():
+                for line in path.read_text().splitlines():
+                    if line.strip():
+                        row = json.loads(line)
+                        if since < pushed_at(dataset, row) <= until:
+                            out.append(row)
+            day += timedelta(days=1)
+        return out
+
+    def messages(self, since: datetime, until: datetime) -> list[tuple[str, str, list[dict]]]:
+        """(dataset, message file name, records) for every message pushed in (since, until]."""
+        msgs = []
+        for dataset in IRIS_FEED:
+            by_hour: dict[str, list[dict]] = defaultdict(list)
+            for row in self.rows_between(dataset, since, until):
+                by_hour[pushed_at(dataset, row).strftime("%Y%m%d%H")].append(row)
+            for hour, rows in sorted(by_hour.items()):
+                self.seq += 1  # message ids are unique (the file name is the id)
+                msgs.append((dataset, f"{dataset}_{hour}_{self.seq:07d}.json", rows))
+        return msgs
+
+    def write(self, dataset: str, name: str, records: list[dict]) -> None:
+        d = self.root / dataset
+        d.mkdir(parents=True, exist_ok=True)
+        with open(d / name, "w+") as f:  # the official Python client's own call
+            f.write(json.dumps(records))
+        self.sent[dataset] += len(records)
+        self.files += 1
+
+    def write_stalled(self, dataset: str, name: str, records: list[dict], first_chunk: int = 8192) -> Path:
+        """Start writing a message and stall after ``first_chunk`` characters, holding the file open
+        (a buffered ``json.dump`` flushes its first 8 kB block first); :meth:`resume` finishes it."""
+        text = json.dumps(records)
+        if len(text) <= first_chunk:
+            raise ValueError(f"a stalled write needs a message longer than {first_chunk} characters")
+        path = self.root / dataset / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        started = threading.Event()
+
+        def run() -> None:
+            with open(path, "w+") as f:
+                f.write(text[:first_chunk])
+                f.flush()
+                started.set()
+                self._resume.wait(600)
+                f.write(text[first_chunk:])
+
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        if not started.wait(10):
+            raise RuntimeError("stalled client write did not start")
+        self.stalled.append(t)
+        self.sent[dataset] += len(records)
+        self.files += 1
+        return path
+
+    def resume(self) -> None:
+        self._resume.set()
+        for t in self.stalled:
+            t.join(30)
+        self.stalled = [t for t in self.stalled if t.is_alive()]
+
+    def write_unregistered(self, when: datetime, n: int) -> int:
+        """``n`` messages of an IRIS dataset the registry does not load."""
+        name = self.unregistered = unregistered_dataset()
+        for i in range(n):
+            rec = {
+                "dataset": name,
+                "publishTime": (when - timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "warningType": "SO-SO TRADES",
+                "warningText": f"soak system warning {when:%Y%m%d%H} #{i}",
+            }
+            d = self.root / name
+            d.mkdir(parents=True, exist_ok=True)
+            with open(d / f"{name}_{when:%Y%m%d%H}_{i}.json", "w+") as f:
+                f.write(json.dumps([rec]))
+        return n
+
+
+# -- the schedule -------------------------------------------------------------------------------------
+@dataclass
+class Installation:
+    """The rendered crontab and environment of a soak "server" under ``base``."""
+
+    base: Path
+    cron_env: dict[str, str]
+    jobs: list[Any]  # loaders.services.CronJob, crontab order
+    env_file: Path
+    settings: dict[str, str]
+
+    @property
+    def data(self) -> Path:
+        return self.base / "data"
+
+    @property
+    def logs(self) -> Path:
+        return self.base / "logs"
+
+
+def install(base: Path, api_url: str, webhook: str) -> Installation:
+    """Render the crontab and gbpower.env exactly as ``gbpower install-services`` does, into ``base``."""
+    from loaders.services import InstallConfig, parse_crontab, render_all
+
+    cfg = InstallConfig(
+        prefix=ROOT,
+        user=getpass.getuser(),
+        venv=VENV,
+        data_dir=base / "data",
+        log_dir=base / "logs",
+        conf_dir=base / "conf",
+        systemd_version=256,
+    )
+    files = render_all(cfg)
+    cron_env, jobs = parse_crontab(files["crontab"])
+    conf = base / "conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    for d in (base / "data" / "locks", base / "logs"):
+        d.mkdir(parents=True, exist_ok=True)
+    extra = {
+        "BMRS_API_BASE_URL": api_url,
+        "GBPOWER_ALERT_WEBHOOK": webhook,
+        # no Google account here: the export writes its CSVs instead (docs/sheets.md)
+        "GBPOWER_SHEETS_CONFIG": str(ROOT / "config" / "sheets.yml"),
+    }
+    env_text = files["gbpower.env.example"].rstrip("\n") + "\n# soak additions\n"
+    env_text += "".join(f"{k}={v}\n" for k, v in extra.items())
+    env_file = conf / "gbpower.env"
+    env_file.write_text(env_text)
+    settings = read_env_file(env_file)
+    (base / "crontab").write_text(files["crontab"])
+    return Installation(base, cron_env, jobs, env_file, settings)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    out = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            k, _, v = line.partition("=")
+            out[k.strip()] = v.strip().strip('"')
+    return out
+
+
+def due(job: Any, since: datetime, until: datetime) -> bool:
+    """Was ``job`` due at least once in (since, until]?"""
+    nxt = job.schedule.next_times(since.replace(tzinfo=None), 1)
+    return bool(nxt) and nxt[0] <= until.replace(tzinfo=None)
+
+
+def base_env() -> dict[str, str]:
+    """What cron gives a job: a bare environment (no GBPOWER_* or DBT_* of whoever runs the soak)."""
+    # (PYTHONPATH only when the soak itself runs with one, e.g. from a snapshot of the tree)
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "USER", "LOGNAME", "TMPDIR", "PYTHONPATH")
+    return {k: os.environ[k] for k in keep if k in os.environ}
+
+
+def faked(when: datetime, argv: list[str], rate: int = 1) -> list[str]:
+    """``argv`` with the clock set to ``when`` now and running on from there. An offset from the real
+    clock (not faketime's absolute "@start", which restarts the clock in every new process), so that
+    run-job, ``date``, ``timeout`` and the job all see one clock; ``rate`` > 1 runs that clock (and
+    every sleep) ``rate`` times faster."""
+    offset = int((when - datetime.now(UTC)).total_seconds())
+    return ["faketime", "-f", f"{offset:+d}s" + (f" x{rate}" if rate > 1 else ""), *argv]
+
+
+# -- the soak -----------------------------------------------------------------------------------------
+@dataclass
+class JobRun:
+    tick: int
+    job: str
+    rc: int
+    seconds: float
+
+
+@dataclass
+class SoakResult:
+    plan: dict
+    wall_s: float = 0.0
+    runs: list[JobRun] = field(default_factory=list)
+    drains: list[dict] = field(default_factory=list)
+    health: list[dict] = field(default_factory=list)  # per tick: {"tick", "checks": [...]}
+    alerts: list[tuple[int, str]] = field(default_factory=list)
+    figures: dict = field(default_factory=dict)
+    expectations: list[dict] = field(default_factory=list)  # {"name", "ok", "detail"}
+
+    def expect(self, name: str, ok: bool, detail: str) -> None:
+        self.expectations.append({"name": name, "ok": bool(ok), "detail": detail})
+
+    @property
+    def failed(self) -> list[dict]:
+        return [e for e in self.expectations if not e["ok"]]
+
+    def summary_line(self) -> str:
+        f = self.figures
+        return (
+            f"soak: {f.get('simulated_days')} days in {self.wall_s:.0f}s wall; records served "
+            f"{f.get('records_served')} landed {f.get('records_landed')} (IRIS files {f.get('iris_files')}); "
+            f"faults injected {f.get('faults_injected')} reported {f.get('faults_reported')}; "
+            f"alert latency (cycles) {f.get('alert_latency_cycles')}; "
+            f"expectations {len(self.expectations) - len(self.failed)}/{len(self.expectations)} met"
+        )
+
+
+class Soak:
+    def __init__(self, base: Path, plan: SoakPlan | None = None, log=None) -> None:
+        self.base = Path(base)
+        self.plan = plan or SoakPlan()
+        self.log = log or (lambda line: print(line, flush=True))
+        self.store = self.base / "store"
+        self.iris_dir = self.base / "iris-client"
+        self.result = SoakResult(plan={k: str(v) for k, v in asdict(self.plan).items()})
+        self.gap_removed = 0
+        self.revised: dict[int, tuple[float, float]] = {}  # settlementPeriod -> new (sell, buy)
+        self.killed_build: dict | None = None  # {"pid", "rc"} of the build killed at kill_build_tick
+        self.stalled_path: Path | None = None
+        self.unregistered_written = 0
+
+    # -- setup -------------------------------------------------------------------------------------
+    def build_store(self) -> None:
+        from loaders.samples.store import build_store
+
+        build_store(self.store, self.plan.store_days(), scale="demo", include_real=False)
+        self._trim_before(self.plan.store_days()[0])
+        self._remove_source_gap()
+
+    def _trim_before(self, first: date) -> None:
+        """Drop the rows of settlement days before the store's first day that its first files hold
+        (forecasts published that day for the day before, ...): the data start on a day boundary,
+        as after an installation's first backfill, instead of with a partial day."""
+        for path in self.store.glob(f"**/{first.isoformat()}.ndjson"):
+            lines = path.read_text().splitlines()
+            keep = [
+                ln
+                for ln in lines
+                if ln.strip() and str(json.loads(ln).get("settlementDate") or first)[:10] >= first.isoformat()
+            ]
+            if len(keep) != len(lines):
+                path.write_text("".join(k + "\n" for k in keep))
+
+    def _remove_source_gap(self) -> None:
+        """Periods Elexon never published: gone from the store, so ``/data-status`` lists none."""
+        name, day_n, p0, p1 = self.plan.source_gap
+        if day_n >= self.plan.days:  # a shortened soak (--days) leaves this fault out
+            return
+        day = self.plan.first_day + timedelta(days=day_n)
+        from loaders.registry import get_dataset
+
+        folders = [self.store / name / v for v in get_dataset(name).variants] or [self.store / name]
+        for folder in folders:
+            path = folder / f"{day.isoformat()}.ndjson"
+            keep, removed = [], 0
+            for line in path.read_text().splitlines():
+                row = json.loads(line)
+                if row["settlementDate"] == day.isoformat() and p0 <= int(row["settlementPeriod"]) <= p1:
+                    removed += 1
+                else:
+                    keep.append(line)
+            path.write_text("".join(k + "\n" for k in keep))
+            self.gap_removed += removed
+        if not self.gap_removed:
+            raise RuntimeError(f"source gap: no {name} rows in periods {p0}-{p1} of {day} to remove")
+
+    def _publish_revision(self, when: datetime) -> None:
+        """Elexon re-publishes one day of system prices: new prices, a newer createdDateTime."""
+        day = self.plan.first_day + timedelta(days=self.plan.revision[0])
+        path = self.store / "DISEBSP" / f"{day.isoformat()}.ndjson"
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        for row in rows:
+            row["systemSellPrice"] = round(row["systemSellPrice"] + self.plan.revision_delta, 2)
+            row["systemBuyPrice"] = round(row["systemBuyPrice"] + self.plan.revision_delta, 2)
+            created = max(_parse_ts(row["createdDateTime"]) + timedelta(hours=1), when - timedelta(minutes=5))
+            row["createdDateTime"] = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+            self.revised[int(row["settlementPeriod"])] = (row["systemSellPrice"], row["systemBuyPrice"])
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        tmp.replace(path)
+
+    # -- running things under the fake clock ---------------------------------------------------------
+    def job_env(self) -> dict[str, str]:
+        return {**base_env(), **self.inst.cron_env}
+
+    def service_env(self) -> dict[str, str]:
+        """The IRIS service's and the observer's environment (systemd: EnvironmentFile=gbpower.env)."""
+        return {**base_env(), **self.inst.settings}
+
+    def run_job(self, k: int, job: Any, when: datetime) -> int:
+        started = time.monotonic()
+        if k == self.plan.kill_build_tick and job.name == "dbt-build":
+            rc = self._run_and_kill(job, when)
+        else:
+            rc = subprocess.run(
+                faked(when, job.argv, self.plan.clock_rate.get(job.name, 1)),
+                env=self.job_env(),
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=3600,
+            ).returncode
+        secs = time.monotonic() - started
+        self.result.runs.append(JobRun(k, job.name, rc, round(secs, 1)))
+        self.log(f"  tick {k:>2} {when:%Y-%m-%d %H:%M} {job.name:<14} rc={rc} {secs:5.1f}s")
+        return rc
+
+    def _run_and_kill(self, job: Any, when: datetime) -> int:
+        """Start the build, and ``kill -9`` the build process (not run-job) half-way through."""
+        proc = subprocess.Popen(
+            faked(when, job.argv),
+            env=self.job_env(),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + self.plan.kill_build_after_s
+        victim = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.5)
+        if proc.poll() is None:
+            victim = _find_descendant(proc.pid, "bin/dbt build")
+            if victim is not None:
+                os.kill(victim, signal.SIGKILL)
+        rc = proc.wait(timeout=600)
+        self.killed_build = {"pid": victim, "rc": rc}
+        return rc
+
+    def drain(self, k: int, when: datetime) -> None:
+        """One pass of the IRIS service over the client directory (``--min-age 0``: file mtimes are
+        real time, the clock is fake; the two looks ``--settle`` apart still apply)."""
+        argv = [GBPOWER, "iris", "--from-dir", str(self.iris_dir), "--min-age", "0", "--settle", "0.3"]
+        started = time.monotonic()
+        run = subprocess.run(
+            faked(when, argv), env=self.service_env(), cwd=ROOT, capture_output=True, text=True, timeout=1800
+        )
+        self.result.drains.append({"tick": k, "rc": run.returncode, "seconds": round(time.monotonic() - started, 1)})
+        if run.returncode != 0:
+            self.log(f"  tick {k:>2} iris drain rc={run.returncode}: {run.stderr[-800:]}")
+
+    def observe(self, k: int, when: datetime) -> None:
+        run = subprocess.run(
+            faked(when + timedelta(minutes=1), [GBPOWER, "health", "--json", "--iris-dir", str(self.iris_dir)]),
+            env=self.service_env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        try:
+            report = json.loads(run.stdout)
+        except ValueError:
+            report = {"error": f"health --json exit {run.returncode}: {run.stderr[-500:]}"}
+        report["tick"] = k
+        self.result.health.append(report)
+        (self.base / "health").mkdir(exist_ok=True)
+        (self.base / "health" / f"tick{k:02d}.json").write_text(json.dumps(report, indent=1))
+
+    # -- the run -----------------------------------------------------------------------------------
+    def run(self) -> SoakResult:
+        from loaders.replay import Fault, ReplayServer
+
+        t0 = time.monotonic()
+        p = self.plan
+        self.build_store()
+        self.client = IrisClient(self.store, self.iris_dir)
+        with ReplayServer(self.store) as api, AlertReceiver() as receiver:
+            self.api = api
+            self.inst = install(self.base / "server", api.base_url, receiver.url)
+            self.settings = self.inst.settings
+            last_run: dict[str, datetime] = {}
+            prev = client_up_to = p.at(0) - p.tick
+            outage = (p.at(p.iris_outage[0] - 1), p.at(p.iris_outage[1]))
+            for k in range(p.ticks):
+                now = p.at(k)
+                receiver.tick = k
+                # 1. the IRIS client: what IRIS pushed since the last tick (nothing while it is down;
+                #    back up, it gets what the queue still holds: the last IRIS_TTL)
+                if not outage[0] < now < outage[1]:
+                    since = max(client_up_to, now - IRIS_TTL)
+                    msgs = self.client.messages(since, now)
+                    client_up_to = now
+                    if k == p.stall_tick:
+                        first = next(m for m in msgs if m[0] == "FREQ")
+                        msgs.remove(first)
+                        self.stalled_path = self.client.write_stalled(*first)
+                    for m in msgs:
+                        self.client.write(*m)
+                if k in p.unregistered_ticks:
+                    self.unregistered_written += self.client.write_unregistered(now, 3)
+                if k == p.revision[1]:
+                    self._publish_revision(now)
+                # 2. the IRIS service drains the directory
+                self.drain(k, now)
+                if k == p.stall_tick:
+                    self.client.resume()  # the client finishes its write after the pass
+                # 3. the scheduled jobs due since the last tick, in crontab order
+                if k == p.api_fault_tick:
+                    api.faults.append(Fault(match=p.api_fault_match, kind="status", status=503, times=10**6))
+                for job in self.inst.jobs:
+                    if not due(job, prev, now):
+                        continue
+                    gap = p.min_interval.get(job.name)
+                    if gap and job.name in last_run and now - last_run[job.name] < gap:
+                        continue
+                    last_run[job.name] = now
+                    self.run_job(k, job, now)
+                api.faults.clear()
+                # 4. what health says now (an observer: the health job itself sends the alerts)
+                self.observe(k, now)
+                prev = now
+                self.result.alerts = receiver.new_lines()
+                self.result.wall_s = round(time.monotonic() - t0, 1)
+                self.save_state()
+        return self.evaluate()
+
+    def evaluate(self) -> SoakResult:
+        from tests.soak.checks import evaluate
+
+        evaluate(self)
+        self.save()
+        return self.result
+
+    # -- state, so the checks can be re-run on a finished soak (``--evaluate-only``) ----------------
+    STATE = "soak_state.json"
+
+    def save_state(self) -> None:
+        r = self.result
+        state = {
+            "wall_s": r.wall_s,
+            "runs": [asdict(x) for x in r.runs],
+            "drains": r.drains,
+            "alerts": r.alerts,
+            "iris_sent": dict(self.client.sent),
+            "iris_files": self.client.files,
+            "unregistered_written": getattr(self, "unregistered_written", 0),
+            "unregistered": getattr(self.client, "unregistered", None),
+            "gap_removed": self.gap_removed,
+            "revised": {str(k): v for k, v in self.revised.items()},
+            "killed_build": getattr(self, "killed_build", None),
+            "settings": self.inst.settings,
+        }
+        tmp = self.base / (self.STATE + ".tmp")
+        tmp.write_text(json.dumps(state, indent=1))
+        tmp.replace(self.base / self.STATE)
+
+    def load_state(self) -> None:
+        state = json.loads((self.base / self.STATE).read_text())
+        r = self.result
+        r.wall_s = state["wall_s"]
+        r.runs = [JobRun(**x) for x in state["runs"]]
+        r.drains = state["drains"]
+        r.alerts = [tuple(a) for a in state["alerts"]]
+        r.health = [json.loads(p.read_text()) for p in sorted((self.base / "health").glob("tick*.json"))]
+        self.client = IrisClient(self.store, self.iris_dir)
+        self.client.sent = Counter(state["iris_sent"])
+        self.client.files = state["iris_files"]
+        self.unregistered_written = state["unregistered_written"]
+        self.client.unregistered = state.get("unregistered")
+        self.gap_removed = state["gap_removed"]
+        self.revised = {int(k): tuple(v) for k, v in state["revised"].items()}
+        self.killed_build = state["killed_build"]
+        self.settings = state["settings"]
+
+    def save(self) -> Path:
+        out = self.base / "soak_figures.json"
+        (self.base / "soak_summary.txt").write_text(self.result.summary_line() + "\n")
+        r = self.result
+        out.write_text(
+            json.dumps(
+                {
+                    "summary": r.summary_line(),
+                    "figures": r.figures,
+                    "expectations": r.expectations,
+                    "wall_s": r.wall_s,
+                    "runs": [asdict(x) for x in r.runs],
+                    "drains": r.drains,
+                    "alerts": r.alerts,
+                    "plan": r.plan,
+                },
+                indent=1,
+            )
+        )
+        return out
+
+
+def _find_descendant(pid: int, needle: str) -> int | None:
+    """The deepest descendant of ``pid`` whose command line contains ``needle``."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children[ppid].append(int(entry.name))
+    found = None
+    stack = [pid]
+    while stack:
+        cur = stack.pop()
+        for c in children.get(cur, []):
+            with contextlib.suppress(OSError):
+                cmd = (Path("/proc") / str(c) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                if needle in cmd and "run-job" not in cmd and "faketime" not in cmd.split(" ")[0]:
+                    found = c
+            stack.append(c)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tests.soak.harness", description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, required=True, help="working directory (emptied first)")
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--evaluate-only", action="store_true", help="re-run the checks on a finished soak in --out")
+    ap.add_argument("--db", type=Path, default=None, help="with --evaluate-only: check this copy of the warehouse")
+    args = ap.parse_args(argv)
+    if args.evaluate_only:
+        soak = Soak(args.out, SoakPlan(days=args.days))
+        soak.load_state()
+        if args.db:
+            soak.settings["GBPOWER_DUCKDB"] = str(args.db)
+        result = soak.evaluate()
+        for e in result.expectations:
+            print(f"{'ok  ' if e['ok'] else 'FAIL'} {e['name']}: {e['detail']}")
+        print(result.summary_line())
+        return 1 if result.failed else 0
+    if shutil.which("faketime") is None:
+        print("soak: faketime is not installed (apt-get install faketime)", file=sys.stderr)
+        return 2
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    args.out.mkdir(parents=True)
+    soak = Soak(args.out, SoakPlan(days=args.days))
+    result = soak.run()
+    path = soak.save()
+    for e in result.expectations:
+        print(f"{'ok  ' if e['ok'] else 'FAIL'} {e['name']}: {e['detail']}")
+    print(result.summary_line())
+    print(f"figures: {path}")
+    return 1 if result.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
