@@ -30,6 +30,7 @@ import contextlib
 import getpass
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -104,7 +105,8 @@ class SoakPlan:
     revision: tuple[int, int] = (17, 19)
     revision_delta: float = 7.77
     kill_build_tick: int = 22
-    kill_build_after_s: float = 20.0  # SIGKILL the dbt build this long after it started
+    # SIGKILL the dbt build half-way through its nodes (read off dbt's progress), at the latest this late
+    kill_build_after_s: float = 300.0
     unregistered_ticks: tuple[int, ...] = (3, 4)
     stall_tick: int = 25  # the first FREQ message of this tick is written in two chunks, stalled across the drain
 
@@ -522,16 +524,24 @@ class Soak:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        # Half-way is read off dbt's own progress lines ("N of M …") in the job's run-job log, so the
+        # kill lands mid-build however fast the machine is; kill_build_after_s is only a ceiling.
+        log_file = Path(self.job_env()["GBPOWER_LOG_DIR"]) / f"{job.name}.log"
+        offset = log_file.stat().st_size if log_file.exists() else 0
         deadline = time.monotonic() + self.plan.kill_build_after_s
-        victim = None
+        victim, progress = None, None
         while time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.5)
+            time.sleep(0.1)
+            progress = _build_progress(log_file, offset) or progress
+            if progress and 2 * progress[0] >= progress[1]:
+                break
         if proc.poll() is None:
             victim = _find_descendant(proc.pid, "bin/dbt build")
             if victim is not None:
                 os.kill(victim, signal.SIGKILL)
         rc = proc.wait(timeout=600)
-        self.killed_build = {"pid": victim, "rc": rc}
+        done = f"{progress[0]} of {progress[1]} nodes" if progress else "no node"
+        self.killed_build = {"pid": victim, "rc": rc, "progress": done}
         return rc
 
     def drain(self, k: int, when: datetime) -> None:
@@ -690,6 +700,20 @@ class Soak:
             )
         )
         return out
+
+
+_PROGRESS = re.compile(rb"\b(\d+) of (\d+) (?:START|OK|PASS|WARN|ERROR|FAIL|SKIP)")
+
+
+def _build_progress(log_file: Path, offset: int) -> tuple[int, int] | None:
+    """The highest "N of M" dbt has printed to the job's log since ``offset``."""
+    try:
+        with log_file.open("rb") as fh:
+            fh.seek(offset)
+            found = _PROGRESS.findall(fh.read())
+    except OSError:
+        return None
+    return max(((int(n), int(m)) for n, m in found), default=None)
 
 
 def _find_descendant(pid: int, needle: str) -> int | None:

@@ -14,7 +14,8 @@ import pytest
 
 from tests.soak.harness import Soak, SoakPlan
 
-pytestmark = pytest.mark.slow
+# one soak run is ~15-20 min: above pytest-timeout's 900 s default
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 EXPECTATIONS = (
     "every record served is in the unified views exactly once",
