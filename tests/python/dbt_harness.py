@@ -127,10 +127,16 @@ def real_json_rows(rel: str) -> list[dict]:
 
 
 def load_via_replay(
-    db: Path | None, store: Path, work: Path, jobs: list[tuple[str, date, date]], writer: object = None
+    db: Path | None,
+    store: Path,
+    work: Path,
+    jobs: list[tuple[str, date, date]],
+    writer: object = None,
+    force: bool = False,
 ) -> None:
     """Serve ``store`` on loopback and backfill each (dataset, from, to) into the DuckDB file ``db``
-    (or through ``writer``) — the loader's real path: HTTP, parsing, quarantine, atomic window writes."""
+    (or through ``writer``) — the loader's real path: HTTP, parsing, quarantine, atomic window writes.
+    ``force`` reloads windows already loaded (a revision)."""
     from loaders.api.client import ApiClient
     from loaders.backfill import Backfill
     from loaders.quarantine import Quarantine
@@ -150,5 +156,5 @@ def load_via_replay(
             progress=False,
         )
         for name, d0, d1 in jobs:
-            summary = bf.run([get_dataset(name)], d0, d1)
+            summary = bf.run([get_dataset(name)], d0, d1, force=force)
             assert summary.ok, f"backfill {name} {d0}..{d1} failed: {summary.lines()}"

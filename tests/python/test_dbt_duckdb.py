@@ -151,7 +151,11 @@ def _mutated(built: Path, tmp_path: Path, *sql: str) -> Path:
 def _build_prices(db: Path, tmp_path: Path, *extra: str):
     # the completeness test also reads the seed of documented source gaps: select it, or `gbpower dbt`'s
     # buildable indirect selection leaves the test out
-    return run_dbt(["build", "-s", *PRICES_MODELS, "known_source_gaps", *extra], tmp_path / "dbt", duckdb_path=db)
+    # --full-refresh: the mutations change old history, which an incremental bmrs_costs run (the
+    # lookback window only) would rightly leave alone
+    return run_dbt(
+        ["build", "-s", *PRICES_MODELS, "known_source_gaps", "--full-refresh", *extra], tmp_path / "dbt", duckdb_path=db
+    )
 
 
 def _completeness_flagged(names: set[str]) -> bool:
@@ -194,7 +198,15 @@ def test_a_documented_source_gap_is_excused_and_the_report_tells_the_kinds_apart
         "('DISEBSP', '2020-10-25', 21, 21, 'test: Elexon published none', 'this test')",
     )
     run = run_dbt(
-        ["build", "-s", *PRICES_MODELS, "rpt_settlement_period_gaps", "--indirect-selection", "eager"],
+        [
+            "build",
+            "-s",
+            *PRICES_MODELS,
+            "rpt_settlement_period_gaps",
+            "--indirect-selection",
+            "eager",
+            "--full-refresh",
+        ],
         tmp_path / "dbt",
         duckdb_path=db,
     )

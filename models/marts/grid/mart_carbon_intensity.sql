@@ -2,11 +2,14 @@
     the fuel_carbon_factors seed. Domestic generation excludes interconnectors; imports are the
     positive interconnector flows. Intensities are MW-weighted averages of the factors (gCO2/kWh).
     Fuel types missing from the seed count in the totals with no emission factor and are counted
-    in unknown_fuel_mw, so a new fuel type shows up instead of silently lowering intensity. -#}
+    in unknown_fuel_mw, so a new fuel type shows up instead of silently lowering intensity.
+    Incremental: a run rebuilds the settlement days from the incremental floor on. -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period'])) }}
 
 with mix as (
 
     select * from {{ ref('mart_generation_mix') }}
+    where {{ incremental_window('settlement_date') }}
 
 ),
 

@@ -2,7 +2,9 @@
 
     FUELHH gives the half-hourly average per fuel type; FUELINST the 5-minute averages, averaged
     here over the period. Interconnectors are flagged (and kept apart in the carbon mart): their
-    values are import flows. generation_mw prefers FUELHH and falls back to FUELINST. -#}
+    values are import flows. generation_mw prefers FUELHH and falls back to FUELINST. Incremental:
+    a run rebuilds the settlement days from the incremental floor on. -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'fuel_type'])) }}
 
 with fuelhh as (
 
@@ -12,6 +14,7 @@ with fuelhh as (
         fuel_type,
         cast(generation as {{ gbp_type('number') }}) as fuelhh_mw
     from {{ ref('bmrs_fuelhh_unified') }}
+    where {{ incremental_window('settlement_date', pruning_column='start_time') }}
 
 ),
 
@@ -24,6 +27,7 @@ fuelinst as (
         avg(cast(generation as {{ gbp_type('number') }})) as fuelinst_avg_mw,
         count(*) as fuelinst_samples
     from {{ ref('bmrs_fuelinst_unified') }}
+    where {{ incremental_window('settlement_date', pruning_column='start_time') }}
     group by settlement_date, settlement_period, fuel_type
 
 ),

@@ -2,7 +2,9 @@
 
     The wholesale price is volume-weighted over the providers (N2EXMIDP, APXMIDP); rows with zero
     (or null) volume carry no information and are ignored. Periods with prices on one side only are
-    kept (full outer join), with the spread null. -#}
+    kept (full outer join), with the spread null. Incremental: a run rebuilds the settlement days
+    from the incremental floor on. -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period'])) }}
 
 with mid as (
 
@@ -14,6 +16,7 @@ with mid as (
         count(*) as providers
     from {{ ref('bmrs_mid_unified') }}
     where volume is not null and volume > 0 and price is not null
+        and {{ incremental_window('settlement_date') }}
     group by settlement_date, settlement_period
 
 ),
@@ -22,6 +25,7 @@ costs as (
 
     select settlement_date, settlement_period, system_sell_price, system_buy_price, net_imbalance_volume
     from {{ ref('bmrs_costs') }}
+    where {{ incremental_window('settlement_date') }}
 
 )
 

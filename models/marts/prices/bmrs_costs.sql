@@ -2,11 +2,14 @@
 
     bmrs_disebsp_unified already keeps one row per (settlement_date, settlement_period) — the newest
     createdDateTime, then the newest ingestion, the API row on a tie — across the API and IRIS. Here
-    the period's UTC start and end come from the settlement calendar. -#}
+    the period's UTC start and end come from the settlement calendar. Incremental: a run rebuilds
+    the settlement days from the incremental floor on (prices are revised for a few days). -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period'])) }}
 
 with prices as (
 
     select * from {{ ref('bmrs_disebsp_unified') }}
+    where {{ incremental_window('settlement_date') }}
 
 ),
 
