@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 export GBPOWER_HOME := $(CURDIR)
 
-.PHONY: help setup demo test lint docs bench soak secrets clean
+.PHONY: help setup demo test test-fast lint docs bench soak faketime secrets clean
 .DEFAULT_GOAL := setup
 
 ## make help: list the targets (this text)
@@ -26,8 +26,13 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/gbpower demo
 
-## make test: every test (pytest: loaders, dbt on DuckDB and on the BigQuery emulator, secret scan)
-test: setup secrets
+## make test: every test: the pytest suite (test-fast), then the 30-day soak (installs faketime when missing)
+test: setup secrets faketime
+	$(BIN)/python -m pytest tests/python --durations=25
+	$(SOAK)
+
+## make test-fast: the pytest suite without the soak (loaders, dbt on DuckDB and on the BigQuery emulator, secret scan)
+test-fast: setup secrets
 	$(BIN)/python -m pytest tests/python --durations=25
 
 ## make lint: ruff (check + format), mypy on loaders/, sqlfluff on every compiled model (DuckDB and BigQuery dialects) + sqlglot BigQuery parse
@@ -45,9 +50,22 @@ docs: setup
 bench: setup
 	$(BIN)/python -m bench.run
 
-## make soak: the 30-day soak test with injected faults (needs Debian's faketime; ~20 min; not yet part of make test)
-soak: setup
-	$(BIN)/python -m pytest tests/soak -s -p no:cacheprovider
+## make soak: the 30-day soak test with injected faults alone (~20-30 min; part of make test)
+SOAK = $(BIN)/python -m pytest tests/soak -s -p no:cacheprovider
+soak: setup faketime
+	$(SOAK)
+
+## make faketime: install Debian's faketime, the soak's fake clock, when missing (apt-get as root; else says the command)
+faketime:
+	@command -v faketime >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing faketime (apt-get install -y faketime)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
+	  else \
+	    echo "the soak needs faketime: run 'sudo apt-get install -y faketime' (or your system's faketime package), then make again" >&2; \
+	    exit 1; \
+	  fi; }
+	@command -v faketime >/dev/null || { echo "faketime is still missing after apt-get install" >&2; exit 1; }
 
 ## make secrets: scan the repository for committed secrets (detect-secrets; part of make test)
 secrets: setup

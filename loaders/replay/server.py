@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,8 +115,11 @@ class Store:
             self._bounds[path] = result
         return result
 
-    def period_counts(self, dataset: Dataset, first: date, last: date) -> dict[tuple[date, int], int]:
-        """Rows per (settlement date, period) from ``first`` to ``last`` over every variant's files."""
+    def period_counts(
+        self, dataset: Dataset, first: date, last: date, visible: RowFilter | None = None
+    ) -> dict[tuple[date, int], int]:
+        """Rows per (settlement date, period) from ``first`` to ``last`` over every variant's files
+        (only the rows ``visible`` lets through, when given)."""
         folders = [self.root / dataset.name / v for v in dataset.variants] or [self.root / dataset.name]
         counts: dict[tuple[date, int], int] = {}
         day = first - timedelta(days=1)
@@ -126,8 +129,11 @@ class Store:
                 if not path.exists():
                     continue
                 for line in path.read_bytes().splitlines():
-                    key = _settlement_period(dataset, json.loads(line)) if line.strip() else None
-                    if key and first <= key[0] <= last:
+                    if not line.strip():
+                        continue
+                    row = json.loads(line)
+                    key = _settlement_period(dataset, row)
+                    if key and first <= key[0] <= last and (visible is None or visible(dataset, row)):
                         counts[key] = counts.get(key, 0) + 1
             day += timedelta(days=1)
         return counts
@@ -185,8 +191,14 @@ class _Body:
                 yield part
 
 
+# Which stored rows the API has published so far (the soak: by its simulated clock); None: all.
+RowFilter = Callable[[Dataset, dict], bool]
+
+
 class ReplayServer:
-    """``with ReplayServer(store) as server: …`` — ``server.base_url`` is the API base URL."""
+    """``with ReplayServer(store) as server: …`` — ``server.base_url`` is the API base URL.
+    ``visible`` (optional) filters the rows served and counted by ``/data-status``: e.g. only what
+    Elexon would have published by a simulated "now" (``tests/soak``)."""
 
     def __init__(
         self,
@@ -196,8 +208,10 @@ class ReplayServer:
         max_window: dict[str, timedelta] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        visible: RowFilter | None = None,
     ) -> None:
         self.store = Store(Path(store))
+        self.visible = visible
         self.faults = list(faults or [])
         self.max_window = {k.upper(): v for k, v in (max_window or {}).items()}
         self.log = ReplayLog()
@@ -285,7 +299,7 @@ class ReplayServer:
             d1 = date.fromisoformat(_one(query, "settlementDateTo")[:10])
         except ValueError as exc:
             return self._send_error(h, 400, str(exc))
-        counts = self.store.period_counts(DATASETS[name], d0, d1)
+        counts = self.store.period_counts(DATASETS[name], d0, d1, self.visible)
         rows = [
             {"settlementDate": d.isoformat(), "settlementPeriod": p, "dataPointCount": n}
             for (d, p), n in sorted(counts.items())
@@ -378,6 +392,7 @@ class ReplayServer:
         if not path.exists():
             return
         col = dataset.window_column
+        whole = self.visible is None and not units  # the whole file may be streamed as it is
         if bounds is not None and col:
             fb = self.store.bounds(path, col)
             if fb is None:
@@ -386,10 +401,10 @@ class ReplayServer:
             start, end = bounds
             if last < start or first > end:
                 return
-            if first >= start and last <= end and not units:
+            if first >= start and last <= end and whole:
                 body.add_file(path)
                 return
-        elif not units:
+        elif whole:
             body.add_file(path)
             return
         # partial overlap or unit filter: filter rows (inclusive at both ends, like the API)
@@ -407,6 +422,8 @@ class ReplayServer:
                     if ts < bounds[0]:
                         continue
                 if units and row.get("bmUnit") not in units and row.get("nationalGridBmUnit") not in units:
+                    continue
+                if self.visible is not None and not self.visible(dataset, row):
                     continue
                 lines.append(raw)
         body.add_rows(lines)

@@ -47,7 +47,8 @@ def _b64d(s: str) -> bytes:
 class FakeSheets:
     """State of the fake service plus fault injection."""
 
-    def __init__(self, client_email: str, public_key: rsa.RSAPublicKey) -> None:
+    def __init__(self, client_email: str, public_key: rsa.RSAPublicKey, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock  # Google's clock (the soak's is simulated): checks the JWT's expiry
         self.discovery = Discovery()
         self.client_email = client_email
         self.public_key = public_key
@@ -170,7 +171,7 @@ class FakeSheets:
             claims.get("iss") != self.client_email and "iss",
             claims.get("aud") != GOOGLE_TOKEN_AUDIENCE and "aud",  # Google's fixed audience
             SCOPE not in str(claims.get("scope", "")).split() and "scope",
-            not claims.get("exp", 0) > time.time() and "exp",
+            not claims.get("exp", 0) > self.clock() and "exp",
         ]
         if any(problems):
             raise Invalid(f"invalid_grant: bad claims {[p for p in problems if p]}", 400, "invalid_grant")

@@ -5,8 +5,10 @@ with ``loaders.samples.store.build_store`` (demo scale); a simulated IRIS client
 file per message under ``<dir>/<DATASET>/``, as Elexon's official client writes them) drained by
 ``gbpower iris --from-dir`` (the IRIS service's loop, one pass per tick); and every job of
 ``orchestration/crontab``, rendered the way ``gbpower install-services`` renders it and run through
-``orchestration/bin/run-job`` under ``faketime``. Only the alert receiver (a loopback webhook) is a
-fake, at the true external boundary.
+``orchestration/bin/run-job`` under ``faketime``. The replay serves only what Elexon would have
+published by the simulated now (:func:`published_at`). The fakes are at the true external boundaries
+only: the alert receiver (a loopback webhook) and Google Sheets (the exporter tests' fake Sheets v4
+API, :class:`SheetsService`).
 
 The fake clock moves in ticks (default: one a day at 06:00 UTC). At each tick the client writes the
 messages IRIS pushed since the last tick, the drain takes them, and every crontab job that was due
@@ -19,7 +21,7 @@ API 5xx, a source gap (periods Elexon never published, so ``/data-status`` lists
 revision of system prices, a ``dbt build`` killed with SIGKILL half-way, messages of a dataset the
 registry does not know, and a client write stalled half-way across a drain pass.
 
-``python -m tests.soak.harness --out DIR`` runs it from the command line; ``tests/python/test_soak.py``
+``python -m tests.soak.harness --out DIR`` runs it from the command line; ``tests/soak/test_soak.py``
 is the pytest entry. Both write ``soak_figures.json`` and print one summary line.
 """
 
@@ -43,6 +45,8 @@ from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from loaders.settlement import PERIOD, period_start
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv"
@@ -180,10 +184,96 @@ class AlertReceiver:
         return out
 
 
+# -- Google Sheets (the fake at the other end of the export: tests/python/fake_sheets_api.py) -------
+class SheetsService:
+    """The exporter tests' fake Google Sheets v4 API (it validates every request against Google's
+    discovery document and signs in with the service-account JWT grant), on loopback, with a
+    throwaway service-account key and one spreadsheet for the shipped config's ``dashboard``. Its
+    clock is the soak's simulated one (``clock``: POSIX seconds), so the token's expiry is judged as
+    Google would judge it on the simulated day."""
+
+    EMAIL = "exporter@gbpower-soak.iam.gserviceaccount.com"
+    SPREADSHEET = "soak-dashboard"
+
+    def __init__(self, conf_dir: Path, clock: Any) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        from tests.python.fake_sheets_api import FakeSheets
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.fake = FakeSheets(self.EMAIL, key.public_key(), clock=clock)
+        self.fake.add_spreadsheet(self.SPREADSHEET)
+        self._pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        self.key_file = conf_dir / "sheets-service-account.json"
+        self.httpd: Any = None
+        self.url = ""
+
+    def __enter__(self) -> SheetsService:
+        from tests.python.fake_sheets_api import start
+
+        self.httpd, self.url = start(self.fake)
+        self.key_file.parent.mkdir(parents=True, exist_ok=True)
+        doc = {
+            "type": "service_account",
+            "project_id": "gbpower-soak",
+            "private_key_id": "soak",
+            "private_key": self._pem,
+            "client_email": self.EMAIL,
+            "client_id": "1",
+            "token_uri": self.fake.token_uri,
+        }
+        fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(doc, fh)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "GBPOWER_SHEETS_CREDENTIALS": str(self.key_file),
+            "GBPOWER_SHEETS_DASHBOARD_ID": self.SPREADSHEET,
+            "GBPOWER_SHEETS_API_URL": self.url,
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the fake holds: requests Google would have rejected, calls, and each tab's block."""
+        with self.fake.lock:
+            tabs = {}
+            for sheet in self.fake.spreadsheets[self.SPREADSHEET]["sheets"]:
+                title = sheet["properties"]["title"]
+                tabs[title] = [
+                    [None if v is None else str(v) for v in row] for row in self.fake.values(self.SPREADSHEET, title)
+                ]
+            return {"errors": list(self.fake.errors), "calls": len(self.fake.calls), "tabs": tabs}
+
+
 # -- the simulated IRIS client ----------------------------------------------------------------------
 def _parse_ts(text: str) -> datetime:
     ts = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def published_at(row: dict, window_column: str | None) -> datetime | None:
+    """When Elexon publishes ``row`` on the API: at its ``publishTime`` where it has one (FUELINST,
+    FUELHH, forecasts, REMIT); otherwise once its settlement period has ended (the first period of a
+    BOALF acceptance); otherwise at its time (FREQ). None: always there (reference lists). The
+    replay serves a row only once this time has passed on the simulated clock."""
+    if row.get("publishTime"):
+        return _parse_ts(row["publishTime"])
+    period = row.get("settlementPeriod", row.get("settlementPeriodFrom"))
+    if row.get("settlementDate") and period is not None:
+        with contextlib.suppress(ValueError):
+            return period_start(date.fromisoformat(str(row["settlementDate"])[:10]), int(period)) + PERIOD
+    if window_column and row.get(window_column):
+        return _parse_ts(row[window_column])
+    return None
 
 
 def pushed_at(dataset: str, row: dict) -> datetime:
@@ -310,7 +400,7 @@ class Installation:
         return self.base / "logs"
 
 
-def install(base: Path, api_url: str, webhook: str) -> Installation:
+def install(base: Path, api_url: str, webhook: str, sheets: dict[str, str] | None = None) -> Installation:
     """Render the crontab and gbpower.env exactly as ``gbpower install-services`` does, into ``base``."""
     from loaders.services import InstallConfig, parse_crontab, render_all
 
@@ -332,8 +422,9 @@ def install(base: Path, api_url: str, webhook: str) -> Installation:
     extra = {
         "BMRS_API_BASE_URL": api_url,
         "GBPOWER_ALERT_WEBHOOK": webhook,
-        # no Google account here: the export writes its CSVs instead (docs/sheets.md)
+        # the shipped export config, pushed to the fake Google Sheets API (SheetsService)
         "GBPOWER_SHEETS_CONFIG": str(ROOT / "config" / "sheets.yml"),
+        **(sheets or {}),
     }
     env_text = files["gbpower.env.example"].rstrip("\n") + "\n# soak additions\n"
     env_text += "".join(f"{k}={v}\n" for k, v in extra.items())
@@ -374,6 +465,71 @@ def faked(when: datetime, argv: list[str], rate: int = 1) -> list[str]:
     every sleep) ``rate`` times faster."""
     offset = int((when - datetime.now(UTC)).total_seconds())
     return ["faketime", "-f", f"{offset:+d}s" + (f" x{rate}" if rate > 1 else ""), *argv]
+
+
+def run_in_group(argv: list[str], env: dict[str, str], timeout: float) -> int:
+    """Run ``argv`` in its own process group; on timeout kill the whole group (run-job, ``timeout``,
+    the job and whatever it started), so nothing outlives the soak."""
+    proc = subprocess.Popen(
+        argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return -9
+    finally:
+        kill_group(proc)
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL what is left of ``proc``'s process group (it leads one: ``start_new_session``)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=30)
+
+
+def tail(path: Path, offset: int = 0, lines: int = 40) -> str:
+    """The last ``lines`` lines written to ``path`` after byte ``offset``."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            text = fh.read().decode(errors="replace")
+    except OSError as exc:
+        return f"(no log: {exc})"
+    return "\n".join(text.splitlines()[-lines:]) or "(nothing written to the log)"
+
+
+def indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def leftover_processes(base: str) -> list[tuple[int, str]]:
+    """(pid, command line) of every process started by a soak in ``base``: each job, drain and health
+    run gets an environment with variables that point into it (GBPOWER_ENV_FILE, GBPOWER_DUCKDB, ...),
+    which a shell merely looking at the directory does not have."""
+    found = []
+    mine = _ancestors(os.getpid())  # this process and those that started it are not the soak's
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in mine:
+            continue
+        with contextlib.suppress(OSError):
+            env = (entry / "environ").read_bytes().split(b"\0")
+            if any(v.partition(b"=")[2].startswith(base.encode()) for v in env if v.startswith(b"GBPOWER_")):
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found.append((int(entry.name), cmd.strip()))
+    return found
+
+
+def _ancestors(pid: int) -> set[int]:
+    out = set()
+    while pid > 1 and pid not in out:
+        out.add(pid)
+        try:
+            pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return out
 
 
 # -- the soak -----------------------------------------------------------------------------------------
@@ -427,6 +583,10 @@ class Soak:
         self.killed_build: dict | None = None  # {"pid", "rc"} of the build killed at kill_build_tick
         self.stalled_path: Path | None = None
         self.unregistered_written = 0
+        self.left_behind: list[str] | None = None  # processes still running after the run (reap)
+        self.sheets_state: dict[str, Any] | None = None  # SheetsService.snapshot() at the end
+        self.early_loads: dict[str, dict] = {}  # "DATASET|window start" -> first load before final
+        self._clock = (self.plan.at(0), time.monotonic(), 1)
 
     # -- setup -------------------------------------------------------------------------------------
     def build_store(self) -> None:
@@ -496,22 +656,23 @@ class Soak:
         """The IRIS service's and the observer's environment (systemd: EnvironmentFile=gbpower.env)."""
         return {**base_env(), **self.inst.settings}
 
+    def job_log(self, job_name: str) -> Path:
+        return Path(self.job_env()["GBPOWER_LOG_DIR"]) / f"{job_name}.log"
+
     def run_job(self, k: int, job: Any, when: datetime) -> int:
         started = time.monotonic()
+        log_file = self.job_log(job.name)
+        offset = log_file.stat().st_size if log_file.exists() else 0
+        self.set_clock(when, self.plan.clock_rate.get(job.name, 1))
         if k == self.plan.kill_build_tick and job.name == "dbt-build":
             rc = self._run_and_kill(job, when)
         else:
-            rc = subprocess.run(
-                faked(when, job.argv, self.plan.clock_rate.get(job.name, 1)),
-                env=self.job_env(),
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                timeout=3600,
-            ).returncode
+            rc = run_in_group(faked(when, job.argv, self.plan.clock_rate.get(job.name, 1)), self.job_env(), 3600)
         secs = time.monotonic() - started
         self.result.runs.append(JobRun(k, job.name, rc, round(secs, 1)))
         self.log(f"  tick {k:>2} {when:%Y-%m-%d %H:%M} {job.name:<14} rc={rc} {secs:5.1f}s")
+        if rc != 0:  # what the job said, so a failure can be diagnosed from the soak's output alone
+            self.log(indent(tail(log_file, offset), f"  | {job.name}: "))
         return rc
 
     def _run_and_kill(self, job: Any, when: datetime) -> int:
@@ -526,7 +687,7 @@ class Soak:
         )
         # Half-way is read off dbt's own progress lines ("N of M …") in the job's run-job log, so the
         # kill lands mid-build however fast the machine is; kill_build_after_s is only a ceiling.
-        log_file = Path(self.job_env()["GBPOWER_LOG_DIR"]) / f"{job.name}.log"
+        log_file = self.job_log(job.name)
         offset = log_file.stat().st_size if log_file.exists() else 0
         deadline = time.monotonic() + self.plan.kill_build_after_s
         victim, progress = None, None
@@ -539,7 +700,10 @@ class Soak:
             victim = _find_descendant(proc.pid, "bin/dbt build")
             if victim is not None:
                 os.kill(victim, signal.SIGKILL)
-        rc = proc.wait(timeout=600)
+        try:
+            rc = proc.wait(timeout=600)
+        finally:
+            kill_group(proc)
         done = f"{progress[0]} of {progress[1]} nodes" if progress else "no node"
         self.killed_build = {"pid": victim, "rc": rc, "progress": done}
         return rc
@@ -548,15 +712,23 @@ class Soak:
         """One pass of the IRIS service over the client directory (``--min-age 0``: file mtimes are
         real time, the clock is fake; the two looks ``--settle`` apart still apply)."""
         argv = [GBPOWER, "iris", "--from-dir", str(self.iris_dir), "--min-age", "0", "--settle", "0.3"]
+        self.set_clock(when)
         started = time.monotonic()
         run = subprocess.run(
-            faked(when, argv), env=self.service_env(), cwd=ROOT, capture_output=True, text=True, timeout=1800
+            faked(when, argv),
+            env=self.service_env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            start_new_session=True,
         )
         self.result.drains.append({"tick": k, "rc": run.returncode, "seconds": round(time.monotonic() - started, 1)})
         if run.returncode != 0:
             self.log(f"  tick {k:>2} iris drain rc={run.returncode}: {run.stderr[-800:]}")
 
     def observe(self, k: int, when: datetime) -> None:
+        self.set_clock(when + timedelta(minutes=1))
         run = subprocess.run(
             faked(when + timedelta(minutes=1), [GBPOWER, "health", "--json", "--iris-dir", str(self.iris_dir)]),
             env=self.service_env(),
@@ -574,17 +746,69 @@ class Soak:
         (self.base / "health").mkdir(exist_ok=True)
         (self.base / "health" / f"tick{k:02d}.json").write_text(json.dumps(report, indent=1))
 
+    # -- the simulated clock, as the servers at the other end see it --------------------------------
+    def set_clock(self, when: datetime, rate: int = 1) -> None:
+        """What is about to run sees ``when`` now, its clock running ``rate`` times faster."""
+        self._clock = (when, time.monotonic(), rate)
+
+    def sim_now(self) -> datetime:
+        when, started, rate = self._clock
+        return when + timedelta(seconds=(time.monotonic() - started) * rate)
+
+    def published_by_now(self, dataset: Any, row: dict) -> bool:
+        """The replay's row filter: only what Elexon has published by the simulated now."""
+        at = published_at(row, dataset.window_column)
+        return at is None or at <= self.sim_now()
+
+    def record_early_loads(self, k: int) -> None:
+        """Note every API window loaded before it could be final (before its end + the catch-up's
+        settle time), with its row count then: the catch-up must fetch each again once final."""
+        import duckdb
+
+        from loaders.catch_up import SETTLE
+
+        try:
+            con = duckdb.connect(self.inst.settings["GBPOWER_DUCKDB"], read_only=True)
+        except duckdb.Error:
+            return
+        try:
+            rows = con.execute(
+                "SELECT dataset, window_start, window_end, row_count, loaded_at FROM raw.gbpower_windows"
+            ).fetchall()
+        except duckdb.Error:
+            rows = []
+        finally:
+            con.close()
+        for dataset, start, end, count, loaded in rows:
+            if loaded < end + SETTLE:
+                key = f"{dataset}|{start.isoformat()}"
+                self.early_loads.setdefault(
+                    key, {"tick": k, "rows": count, "loaded_at": loaded.isoformat(), "window_end": end.isoformat()}
+                )
+
     # -- the run -----------------------------------------------------------------------------------
     def run(self) -> SoakResult:
+        try:
+            self._run()
+        finally:  # also when the run is interrupted (a timeout): nothing of it may keep running
+            if getattr(self, "client", None) is not None:
+                self.client.resume()  # no stalled writer thread outlives the run
+            self.left_behind = self.reap()
+        return self.evaluate()
+
+    def _run(self) -> None:
         from loaders.replay import Fault, ReplayServer
 
         t0 = time.monotonic()
         p = self.plan
         self.build_store()
         self.client = IrisClient(self.store, self.iris_dir)
-        with ReplayServer(self.store) as api, AlertReceiver() as receiver:
+        self.set_clock(p.at(0))
+        sheets = SheetsService(self.base / "server" / "conf", clock=lambda: self.sim_now().timestamp())
+        with ReplayServer(self.store, visible=self.published_by_now) as api, AlertReceiver() as receiver, sheets:
             self.api = api
-            self.inst = install(self.base / "server", api.base_url, receiver.url)
+            self.sheets = sheets
+            self.inst = install(self.base / "server", api.base_url, receiver.url, sheets.env)
             self.settings = self.inst.settings
             last_run: dict[str, datetime] = {}
             prev = client_up_to = p.at(0) - p.tick
@@ -624,13 +848,30 @@ class Soak:
                     last_run[job.name] = now
                     self.run_job(k, job, now)
                 api.faults.clear()
+                self.record_early_loads(k)
                 # 4. what health says now (an observer: the health job itself sends the alerts)
                 self.observe(k, now)
                 prev = now
                 self.result.alerts = receiver.new_lines()
                 self.result.wall_s = round(time.monotonic() - t0, 1)
                 self.save_state()
-        return self.evaluate()
+            # the schedule's next dbt build (cron: 30 minutes on), after the last tick's catch-up, so
+            # the models take in everything loaded
+            build = next(j for j in self.inst.jobs if j.name == "dbt-build")
+            self.run_job(p.ticks - 1, build, p.at(p.ticks - 1) + timedelta(minutes=30))
+            self.sheets_state = sheets.snapshot()
+            self.result.wall_s = round(time.monotonic() - t0, 1)
+            self.save_state()
+
+    def reap(self) -> list[str]:
+        """Kill (and name) every process of this soak still running: none should be."""
+        left = leftover_processes(str(self.base))
+        for pid, _cmd in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        if left:
+            self.log(f"soak: {len(left)} process(es) left behind, killed: {left[:5]}")
+        return [f"{pid} {cmd[:200]}" for pid, cmd in left]
 
     def evaluate(self) -> SoakResult:
         from tests.soak.checks import evaluate
@@ -657,6 +898,8 @@ class Soak:
             "revised": {str(k): v for k, v in self.revised.items()},
             "killed_build": getattr(self, "killed_build", None),
             "settings": self.inst.settings,
+            "sheets": self.sheets.snapshot(),
+            "early_loads": self.early_loads,
         }
         tmp = self.base / (self.STATE + ".tmp")
         tmp.write_text(json.dumps(state, indent=1))
@@ -679,6 +922,8 @@ class Soak:
         self.revised = {int(k): tuple(v) for k, v in state["revised"].items()}
         self.killed_build = state["killed_build"]
         self.settings = state["settings"]
+        self.sheets_state = state.get("sheets")
+        self.early_loads = state.get("early_loads", {})
 
     def save(self) -> Path:
         out = self.base / "soak_figures.json"
