@@ -169,8 +169,8 @@ def run(results: dict, workdir: Path) -> None:
     log.info("generated %s in %.1fs", counts, time.monotonic() - t0)
     floor_s, floor_rows = floor_seconds(db)
     log.info("floor join: %d rows in %.3fs", floor_rows, floor_s)
-    # upstream (calendar, staging views, unified tables) first, then the timed build
-    dbt(["run", "-s", "+boalf_complete", "--exclude", "boalf_complete"], db, workdir)
+    # upstream (calendar, staging views, unified tables, the BM unit list and TLM seed) first, then the timed build
+    dbt(["run", "-s", "+fct_bm_unit_cashflows", "--exclude", "boalf_complete", "fct_bm_unit_cashflows"], db, workdir)
     best_build, best_wall = float("inf"), float("inf")
     for _ in range(3):
         w0 = time.monotonic()

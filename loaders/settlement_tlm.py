@@ -1,7 +1,7 @@
 """Does one Transmission Loss Multiplier explain Elexon's BM cashflows? (the implied-multiplier judgement)
 
 Elexon settles an accepted bid-offer volume at volume x price x TLM (BSC Section T3.10; see
-``docs/transmission_losses.md``): the volumes are not loss-adjusted, the cashflow is. So for one BM unit
+``docs/acceptances.md``, "Transmission losses"): the volumes are not loss-adjusted, the cashflow is. So for one BM unit
 in one settlement period, with the same TLM on every pair,
 
     cashflow(pair) = volume(pair) x price(pair) x TLM        (rounded to GBP 0.01)

@@ -245,3 +245,59 @@ def parse_derived_bm_unit_data(path: str | Path) -> DerivedPeriod:
             if total is not None:
                 out.published_totals[("cashflow", uid, side)] = total
     return out
+
+
+def _pair_key(pid: int) -> str:
+    """Insights pair id -> the key of a ``DerivedDataBidOfferPairs`` object (2 -> positive2, -1 -> negative1)."""
+    return f"{'positive' if pid > 0 else 'negative'}{abs(pid)}"
+
+
+def insights_records(page: DerivedPeriod, created: str) -> dict[str, list[dict]]:
+    """The page as the Insights API would serve it: BOAV rows (one per unit, acceptance and side) and
+    EBOCF rows (one per unit and side with a cashflow), with ``bidOffer`` set as the loader sets it
+    from the route, ready for the loader's parser. Numbers go out as floats (the API's JSON numbers);
+    ``created`` is the ``createdDateTime`` to stamp (the page has none).
+    """
+    from loaders.settlement import fmt_ts, period_start
+
+    start = fmt_ts(period_start(page.settlement_date, page.settlement_period))
+
+    def common(uid: str, side: Side) -> dict:
+        unit = page.units[uid]
+        return {
+            "settlementDate": page.settlement_date.isoformat(),
+            "settlementPeriod": page.settlement_period,
+            "startTime": start,
+            "createdDateTime": created,
+            "bmUnit": unit.bm_unit,
+            "bmUnitType": unit.bm_unit_type,
+            "leadPartyName": unit.lead_party_name,
+            "nationalGridBmUnit": unit.national_grid_bm_unit,
+            "bidOffer": side,
+        }
+
+    acceptances: dict[tuple[str, int, Side], list[AcceptancePairVolume]] = defaultdict(list)
+    for a in page.acceptance_volumes:
+        acceptances[(a.bm_unit, a.acceptance_id, a.side)].append(a)
+    boav = [
+        {
+            **common(uid, side),
+            "acceptanceId": acc_id,
+            "acceptanceDuration": rows[0].acceptance_duration,
+            "totalVolumeAccepted": float(sum(r.volume_mwh for r in rows)),
+            "pairVolumes": {_pair_key(r.pair_id): float(r.volume_mwh) for r in rows},
+        }
+        for (uid, acc_id, side), rows in sorted(acceptances.items())
+    ]
+    cash: dict[tuple[str, Side], list[PairCashflow]] = defaultdict(list)
+    for c in page.cashflows:
+        cash[(c.bm_unit, c.side)].append(c)
+    ebocf = [
+        {
+            **common(uid, side),
+            "bidOfferPairCashflows": {_pair_key(c.pair_id): float(c.cashflow_gbp) for c in rows},
+            "totalCashflow": float(sum(c.cashflow_gbp for c in rows)),
+        }
+        for (uid, side), rows in sorted(cash.items())
+    ]
+    return {"BOAV": boav, "EBOCF": ebocf}

@@ -87,7 +87,7 @@ def test_unit_tests_pass_on_the_emulator(bq_built) -> None:
         target="bigquery_emulator",
         env=env,
     )
-    assert "PASS=14" in out
+    assert "PASS=16" in out
 
 
 def test_reconciliation_and_revenue_marts_build_on_the_emulator(bq_built) -> None:
@@ -116,7 +116,7 @@ def test_reconciliation_and_revenue_marts_build_on_the_emulator(bq_built) -> Non
     )
     assert revenue == [(pytest.approx(6305.37, abs=1e-2), pytest.approx(-94.11))]
     vlp = _rows(client, f"select bm_unit, net_cashflow_gbp from `{ds}.mart_vlp_revenue_daily` order by bm_unit")
-    assert vlp == [("2__FBPGM001", 0.0), ("2__FBPGM002", 0.0)]
+    assert vlp == [("2__FBPGM001", 0.0), ("2__FBPGM002", 0.0), ("2__FFSEN005", 0.0)]
     # no BOAV/EBOCF and no system prices were loaded: both reports are empty, not wrong
     assert _rows(client, f"select count(*) from `{ds}.rpt_cashflow_reconciliation`") == [(0,)]
     assert _rows(client, f"select count(*) from `{ds}.mart_arbitrage_daily`") == [(0,)]

@@ -143,6 +143,7 @@ def test_vlp_revenue_lists_seed_units_with_reference_capacity(built: Path) -> No
     assert rows == [
         ("2__FBPGM001", "Test battery", "Test party", 49.9, 0.0, 0.0),
         ("2__FBPGM002", None, None, None, 0.0, None),
+        ("2__FFSEN005", None, None, None, 0.0, None),
     ]
 
 

@@ -4,7 +4,7 @@ The fixture is Elexon's "Derived BM Unit Data" page for one period: acceptance v
 pair (BOAV), period totals (DISPTAV) and cashflow per pair (EBOCF). The tests check its arithmetic, recover
 the Transmission Loss Multiplier (TLM) and bid-offer prices from it, and exercise the judgement the
 cashflow reconciliation uses (loaders/settlement_tlm.py) on it and on hand-made cases.
-See docs/transmission_losses.md.
+See docs/acceptances.md ("Transmission losses").
 
 Contains BMRS data © Elexon Limited copyright and database right
 (tests/fixtures/elexon/bmra_derived_2016-08-26_SP1/README.md).

@@ -1,11 +1,18 @@
 {#- Our BM cashflows and volumes against Elexon's: EBOCF (indicative cashflows) and BOAV (accepted
     volumes), per BM unit and settlement period, on the settlement dates where either is loaded.
+    Like with like: our cashflow after the Transmission Loss Multiplier (fct_bm_unit_cashflows), as
+    EBOCF is (docs/acceptances.md, "Transmission losses" and "Reconciliation").
 
     A unit-period agrees when |ours - Elexon's| <= var reconciliation_abs_gbp (default £1) or
     <= var reconciliation_rel (default 0.5 %) of Elexon's figure; volumes use
     reconciliation_abs_mwh (default 0.01 MWh) and the same relative tolerance. Elexon's totals
     include SO-flagged acceptances and exclude RR ones, as fct_bm_unit_cashflows does. A unit-period
-    missing on one side counts as 0 on that side (and so disagrees unless the other side is ~0). -#}
+    missing on one side counts as 0 on that side (and so disagrees unless the other side is ~0).
+
+    The finer checks come from rpt_pair_cashflow_reconciliation (per side and pair, to the penny) and
+    rpt_acceptance_volume_reconciliation (per acceptance and pair, to 0.001 MWh): implied_tlm (EBOCF /
+    our cashflow before TLM), tlm_verdict (consistent / tlm / price_or_volume) and the pairs and
+    acceptances at fault, by name. -#}
 {%- set abs_gbp = var('reconciliation_abs_gbp', 1) -%}
 {%- set abs_mwh = var('reconciliation_abs_mwh', 0.01) -%}
 {%- set rel = var('reconciliation_rel', 0.005) -%}
@@ -54,10 +61,54 @@ ours as (
         cashflows.bm_unit,
         cashflows.total_offer_volume_mwh,
         cashflows.total_bid_volume_mwh,
-        cashflows.net_cashflow_gbp
+        cashflows.net_cashflow_gbp as net_cashflow_before_tlm_gbp,
+        cashflows.net_cashflow_after_tlm_gbp,
+        cashflows.tlm,
+        cashflows.tlm_source
     from {{ ref('fct_bm_unit_cashflows') }} as cashflows
     inner join elexon_dates as elexon_date
         on cashflows.settlement_date = elexon_date.settlement_date
+
+),
+
+-- per unit-period: how the pairs compare (names like "offer 1", "bid -2")
+pair_checks as (
+
+    select
+        settlement_date,
+        settlement_period,
+        unit_key,
+        count(*) as pairs_compared,
+        sum(case when within_tolerance then 1 else 0 end) as pairs_within_tolerance,
+        sum(case when within_tolerance_before_tlm then 1 else 0 end) as pairs_within_tolerance_before_tlm,
+        sum(case when fits_judged_multiplier then 1 else 0 end) as pairs_fitting_judged_multiplier,
+        max(judged_multiplier) as judged_multiplier,
+        string_agg(case when not within_tolerance then {{ pair_name('side', 'pair_id') }} end, ', '
+            order by {{ pair_name('side', 'pair_id') }}) as pairs_off_tolerance,
+        string_agg(case when not fits_judged_multiplier then {{ pair_name('side', 'pair_id') }} end, ', '
+            order by {{ pair_name('side', 'pair_id') }}) as pairs_off_judged_multiplier
+    from {{ ref('rpt_pair_cashflow_reconciliation') }}
+    where has_elexon_cashflow
+    group by settlement_date, settlement_period, unit_key
+
+),
+
+-- per unit-period: the acceptances whose volume in a pair differs from BOAV ("124805 offer -1")
+acceptance_checks as (
+
+    select
+        settlement_date,
+        settlement_period,
+        unit_key,
+        count(*) as acceptance_pairs_compared,
+        string_agg(
+            case when not within_tolerance then
+                concat(cast(acceptance_number as {{ gbp_type('string') }}), ' ', {{ pair_name('side', 'pair_id') }})
+            end, ', '
+            order by acceptance_number, {{ pair_name('side', 'pair_id') }}
+        ) as acceptances_at_fault
+    from {{ ref('rpt_acceptance_volume_reconciliation') }}
+    group by settlement_date, settlement_period, unit_key
 
 ),
 
@@ -77,14 +128,26 @@ compared as (
         unit_period.settlement_date,
         unit_period.settlement_period,
         coalesce(our.bm_unit, elexon_volume.bm_unit, elexon_cashflow.bm_unit, unit_period.unit_key) as bm_unit,
-        coalesce(our.net_cashflow_gbp, 0) as our_cashflow_gbp,
+        coalesce(our.net_cashflow_after_tlm_gbp, 0) as our_cashflow_gbp,
+        coalesce(our.net_cashflow_before_tlm_gbp, 0) as our_cashflow_before_tlm_gbp,
+        our.tlm,
+        our.tlm_source,
         elexon_cashflow.cashflow_gbp as elexon_cashflow_gbp,
         coalesce(our.total_offer_volume_mwh, 0) as our_offer_volume_mwh,
         elexon_volume.offer_volume_mwh as elexon_offer_volume_mwh,
         coalesce(our.total_bid_volume_mwh, 0) as our_bid_volume_mwh,
         elexon_volume.bid_volume_mwh as elexon_bid_volume_mwh,
         elexon_cashflow.unit_key is not null as has_elexon_cashflow,
-        elexon_volume.unit_key is not null as has_elexon_volume
+        elexon_volume.unit_key is not null as has_elexon_volume,
+        pair_check.pairs_compared,
+        pair_check.pairs_within_tolerance,
+        pair_check.pairs_within_tolerance_before_tlm,
+        pair_check.pairs_fitting_judged_multiplier,
+        pair_check.judged_multiplier,
+        pair_check.pairs_off_tolerance,
+        pair_check.pairs_off_judged_multiplier,
+        acceptance_check.acceptance_pairs_compared,
+        acceptance_check.acceptances_at_fault
     from unit_periods as unit_period
     left join ours as our
         on unit_period.settlement_date = our.settlement_date
@@ -98,6 +161,14 @@ compared as (
         on unit_period.settlement_date = elexon_cashflow.settlement_date
         and unit_period.settlement_period = elexon_cashflow.settlement_period
         and unit_period.unit_key = elexon_cashflow.unit_key
+    left join pair_checks as pair_check
+        on unit_period.settlement_date = pair_check.settlement_date
+        and unit_period.settlement_period = pair_check.settlement_period
+        and unit_period.unit_key = pair_check.unit_key
+    left join acceptance_checks as acceptance_check
+        on unit_period.settlement_date = acceptance_check.settlement_date
+        and unit_period.settlement_period = acceptance_check.settlement_period
+        and unit_period.unit_key = acceptance_check.unit_key
 
 ),
 
@@ -132,6 +203,26 @@ select
     elexon_cashflow_gbp,
     cashflow_diff_gbp,
     cashflow_within_tolerance,
+    our_cashflow_before_tlm_gbp,
+    tlm,
+    tlm_source,
+    elexon_cashflow_gbp / nullif(our_cashflow_before_tlm_gbp, 0) as implied_tlm,
+    judged_multiplier,
+    case
+        when not has_elexon_cashflow or coalesce(pairs_compared, 0) = 0 then null
+        when pairs_within_tolerance = pairs_compared then 'consistent'
+        when pairs_fitting_judged_multiplier = pairs_compared then 'tlm'
+        else 'price_or_volume'
+    end as tlm_verdict,
+    case
+        when pairs_within_tolerance = pairs_compared or pairs_fitting_judged_multiplier = pairs_compared then null
+        else pairs_off_judged_multiplier
+    end as pairs_at_fault,
+    pairs_compared,
+    pairs_within_tolerance,
+    pairs_within_tolerance_before_tlm,
+    acceptance_pairs_compared,
+    acceptances_at_fault,
     our_offer_volume_mwh,
     elexon_offer_volume_mwh,
     offer_volume_diff_mwh,

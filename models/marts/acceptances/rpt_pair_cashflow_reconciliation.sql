@@ -1,0 +1,269 @@
+{#- Our cashflow per BM unit, settlement period, side and bid-offer pair against Elexon's EBOCF
+    (bidOfferPairCashflows), after the Transmission Loss Multiplier, with the multipliers each pair
+    admits -- the grain at which Elexon computes and rounds the cashflow (docs/acceptances.md,
+    "Reconciliation").
+
+    Ours: boalf_complete `priced` rows (RR excluded, as in fct_bm_unit_cashflows), summed per pair and
+    side: V = volume, V x P = cashflow before TLM, P = (V x P) / V; tlm from fct_bm_unit_cashflows.
+    Elexon: C = the pair's EBOCF cashflow (0 when EBOCF has the unit-period but not the pair).
+
+    Tolerance, per pair: |C - V x P x t| <= e_C + e_V x |P| x t, where e_C = var
+    reconciliation_pair_gbp (default £0.01: Elexon rounds each pair's cashflow to the penny, so its
+    figure is within £0.005 of the exact one; the rest absorbs float error) and e_V = var
+    reconciliation_acceptance_mwh (default 0.001 MWh: how far our pair volume may be from Elexon's).
+    A pair agrees after TLM when t = our tlm satisfies it, before TLM when t = 1 does. The same
+    inequality gives the interval [multiplier_lo, multiplier_hi] of all multipliers t the pair admits
+    (null when V x P is within the volume tolerance of 0: such a pair pins no multiplier).
+
+    The judgement per unit-period (as loaders.settlement_tlm.judge_multiplier): the point covered by
+    the most pair intervals (ties: the lowest) is the judged multiplier; pairs whose interval does not
+    contain it -- or that pin none but disagree -- are at fault (fits_judged_multiplier = false). -#}
+{%- set e_gbp = var('reconciliation_pair_gbp', 0.01) -%}
+{%- set e_mwh = var('reconciliation_acceptance_mwh', 0.001) -%}
+
+with ebocf_rows as (
+
+    select
+        settlement_date,
+        settlement_period,
+        coalesce(national_grid_bm_unit, bm_unit) as unit_key,
+        bm_unit,
+        bid_offer,
+        bid_offer_pair_cashflows
+    from {{ ref('bmrs_ebocf_unified') }}
+
+),
+
+ebocf_pairs as (
+
+    {{ unpivot_derived_pairs('ebocf_rows', 'bid_offer_pair_cashflows', ['settlement_date', 'settlement_period', 'unit_key', 'bm_unit', 'bid_offer'], 'cashflow_gbp') }}
+
+),
+
+elexon as (
+
+    select
+        settlement_date,
+        settlement_period,
+        unit_key,
+        max(bm_unit) as bm_unit,
+        bid_offer as side,
+        pair_id,
+        sum(cashflow_gbp) as cashflow_gbp
+    from ebocf_pairs
+    group by settlement_date, settlement_period, unit_key, bid_offer, pair_id
+
+),
+
+elexon_unit_periods as (
+
+    select distinct settlement_date, settlement_period, unit_key
+    from ebocf_rows
+
+),
+
+elexon_dates as (
+
+    select distinct settlement_date from ebocf_rows
+
+),
+
+priced as (
+
+    select acceptance.*
+    from {{ ref('boalf_complete') }} as acceptance
+    inner join elexon_dates as elexon_date
+        on acceptance.settlement_date = elexon_date.settlement_date
+    where not acceptance.rr_flag
+        and acceptance.pricing_status = 'priced'
+
+),
+
+our_pairs as (
+
+    select
+        settlement_date,
+        settlement_period,
+        coalesce(national_grid_bm_unit, bm_unit) as unit_key,
+        max(bm_unit) as bm_unit,
+        side,
+        pair_id,
+        sum(volume_mwh) as volume_mwh,
+        sum(volume_mwh * price) as cashflow_before_tlm_gbp
+    from (
+        select *, 'offer' as side, offer_volume_mwh as volume_mwh, offer_price as price from priced
+        where offer_volume_mwh <> 0
+        union all
+        select *, 'bid' as side, bid_volume_mwh as volume_mwh, bid_price as price from priced
+        where bid_volume_mwh <> 0
+    ) as sided
+    group by settlement_date, settlement_period, coalesce(national_grid_bm_unit, bm_unit), side, pair_id
+
+),
+
+unit_tlm as (
+
+    select
+        cashflows.settlement_date,
+        cashflows.settlement_period,
+        coalesce(cashflows.national_grid_bm_unit, cashflows.bm_unit) as unit_key,
+        max(cashflows.tlm) as tlm,
+        max(cashflows.tlm_source) as tlm_source
+    from {{ ref('fct_bm_unit_cashflows') }} as cashflows
+    inner join elexon_dates as elexon_date
+        on cashflows.settlement_date = elexon_date.settlement_date
+    group by cashflows.settlement_date, cashflows.settlement_period, coalesce(cashflows.national_grid_bm_unit, cashflows.bm_unit)
+
+),
+
+keys as (
+
+    select settlement_date, settlement_period, unit_key, side, pair_id from our_pairs
+    union distinct
+    select settlement_date, settlement_period, unit_key, side, pair_id from elexon
+
+),
+
+compared as (
+
+    select
+        k.settlement_date,
+        k.settlement_period,
+        k.unit_key,
+        coalesce(our.bm_unit, elexon.bm_unit, k.unit_key) as bm_unit,
+        k.side,
+        k.pair_id,
+        coalesce(our.volume_mwh, 0) as our_volume_mwh,
+        our.cashflow_before_tlm_gbp / nullif(our.volume_mwh, 0) as our_price_gbp_per_mwh,
+        coalesce(our.cashflow_before_tlm_gbp, 0) as our_cashflow_before_tlm_gbp,
+        coalesce(tlm.tlm, 1) as tlm,
+        coalesce(tlm.tlm_source, 'assumed 1') as tlm_source,
+        coalesce(our.cashflow_before_tlm_gbp, 0) * coalesce(tlm.tlm, 1) as our_cashflow_gbp,
+        case
+            when elexon.cashflow_gbp is not null then elexon.cashflow_gbp
+            when elexon_unit_period.unit_key is not null then 0
+        end as elexon_cashflow_gbp,
+        elexon_unit_period.unit_key is not null as has_elexon_cashflow
+    from keys as k
+    left join our_pairs as our
+        on k.settlement_date = our.settlement_date
+        and k.settlement_period = our.settlement_period
+        and k.unit_key = our.unit_key
+        and k.side = our.side
+        and k.pair_id = our.pair_id
+    left join elexon
+        on k.settlement_date = elexon.settlement_date
+        and k.settlement_period = elexon.settlement_period
+        and k.unit_key = elexon.unit_key
+        and k.side = elexon.side
+        and k.pair_id = elexon.pair_id
+    left join elexon_unit_periods as elexon_unit_period
+        on k.settlement_date = elexon_unit_period.settlement_date
+        and k.settlement_period = elexon_unit_period.settlement_period
+        and k.unit_key = elexon_unit_period.unit_key
+    left join unit_tlm as tlm
+        on k.settlement_date = tlm.settlement_date
+        and k.settlement_period = tlm.settlement_period
+        and k.unit_key = tlm.unit_key
+
+),
+
+-- a = V x P, s = e_V x |P|, C = Elexon's cashflow (0 when missing)
+terms as (
+
+    select
+        *,
+        our_cashflow_before_tlm_gbp as vp,
+        {{ e_mwh }} * abs(coalesce(our_price_gbp_per_mwh, 0)) as slack,
+        coalesce(elexon_cashflow_gbp, 0) as c
+    from compared
+
+),
+
+bounded as (
+
+    select
+        *,
+        -- (a + s) t >= C - e_C and (a - s) t <= C + e_C, solved for t
+        case
+            when vp > slack then (c - {{ e_gbp }}) / (vp + slack)
+            when vp < -slack then (c + {{ e_gbp }}) / (vp - slack)
+        end as multiplier_lo,
+        case
+            when vp > slack then (c + {{ e_gbp }}) / (vp - slack)
+            when vp < -slack then (c - {{ e_gbp }}) / (vp + slack)
+        end as multiplier_hi,
+        abs(c - vp * tlm) <= {{ e_gbp }} + slack * tlm as within_tolerance,
+        abs(c - vp) <= {{ e_gbp }} + slack as within_tolerance_before_tlm
+    from terms
+
+),
+
+-- how many pair intervals of the unit-period contain each pair's lower bound
+cover as (
+
+    select
+        candidate.settlement_date,
+        candidate.settlement_period,
+        candidate.unit_key,
+        candidate.multiplier_lo as point,
+        count(*) as pairs_covering
+    from bounded as candidate
+    inner join bounded as other
+        on candidate.settlement_date = other.settlement_date
+        and candidate.settlement_period = other.settlement_period
+        and candidate.unit_key = other.unit_key
+    where candidate.multiplier_lo is not null
+        and other.multiplier_lo <= candidate.multiplier_lo
+        and other.multiplier_hi >= candidate.multiplier_lo
+    group by candidate.settlement_date, candidate.settlement_period, candidate.unit_key, candidate.multiplier_lo
+
+),
+
+judged_point as (
+
+    select settlement_date, settlement_period, unit_key, point as judged_multiplier
+    from (
+        select
+            *,
+            row_number() over (
+                partition by settlement_date, settlement_period, unit_key
+                order by pairs_covering desc, point
+            ) as point_rank
+        from cover
+    ) as ranked
+    where point_rank = 1
+
+)
+
+select
+    b.settlement_date,
+    b.settlement_period,
+    b.bm_unit,
+    b.unit_key,
+    b.side,
+    b.pair_id,
+    b.our_volume_mwh,
+    b.our_price_gbp_per_mwh,
+    b.our_cashflow_before_tlm_gbp,
+    b.tlm,
+    b.tlm_source,
+    b.our_cashflow_gbp,
+    b.elexon_cashflow_gbp,
+    b.our_cashflow_gbp - coalesce(b.elexon_cashflow_gbp, 0) as cashflow_diff_gbp,
+    b.elexon_cashflow_gbp / nullif(b.vp, 0) as implied_multiplier,
+    b.multiplier_lo,
+    b.multiplier_hi,
+    j.judged_multiplier,
+    case
+        when b.multiplier_lo is not null then j.judged_multiplier between b.multiplier_lo and b.multiplier_hi
+        else b.within_tolerance
+    end as fits_judged_multiplier,
+    b.within_tolerance,
+    b.within_tolerance_before_tlm,
+    b.has_elexon_cashflow
+from bounded as b
+left join judged_point as j
+    on b.settlement_date = j.settlement_date
+    and b.settlement_period = j.settlement_period
+    and b.unit_key = j.unit_key
