@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -151,7 +152,7 @@ def sources_yaml() -> dict:
     }
 
 
-def test_window(dataset: Dataset, renames: dict[str, str] | None = None) -> dict | None:
+def test_window(dataset: Dataset, renames: Mapping[str, str] | None = None) -> dict | None:
     """``config`` declaring the model's test window (macros/data_test_scope.sql): its partition
     column, as the model names it, so tests in ``data_test_scope: window`` read only recent rows."""
     part = dataset.partition_column
