@@ -62,16 +62,18 @@
     {{ return(cfg) }}
 {%- endmacro %}
 
-{#- The rows an incremental run re-processes, as a condition on an input (`true` on a full build):
-    `column` (a date, or a timestamp with type='timestamp') from the incremental floor on. For a view
-    over a raw table partitioned on a timestamp (FUELHH/FUELINST: `start_time`), also give
-    `pruning_column`: it is bounded a day earlier (a settlement day starts at 23:00 UTC the day
-    before in summer), so BigQuery prunes those partitions while whole settlement days still come
-    through. The marts use it on every input whose rows they rebuild (docs/models.md). -#}
-{% macro incremental_window(column='settlement_date', type='date', pruning_column=none) -%}
+{#- The rows an incremental run re-processes, as a `where` condition on an input (`true` on a full
+    build): settlement-date `column` from the incremental floor on, shifted `days_before` earlier for
+    inputs that feed later dates (the acceptance engine's profiles). For a view over a raw table
+    partitioned on a timestamp (FUELHH/FUELINST: `start_time`), also give `pruning_column`: it is
+    bounded a day earlier (a settlement day starts at 23:00 UTC the day before in summer), so
+    BigQuery prunes those partitions while whole settlement days still come through. Every
+    incremental mart filters each input whose rows it rebuilds with it (docs/models.md). -#}
+{% macro incremental_window(column='settlement_date', days_before=0, pruning_column=none) -%}
     {%- if is_incremental() -%}
-        {{ column }} >= {{ incremental_floor(column, type) }}
-        {%- if pruning_column %} and {{ pruning_column }} >= cast({{ add_days(incremental_floor(column, 'date'), -1) }} as timestamp){% endif -%}
+        {%- set floor = add_days(incremental_floor(), -1 * days_before) if days_before else incremental_floor() -%}
+        {{ column }} >= {{ floor }}
+        {%- if pruning_column %} and {{ pruning_column }} >= cast({{ add_days(floor, -1) }} as timestamp){% endif -%}
     {%- else -%}
         true
     {%- endif -%}

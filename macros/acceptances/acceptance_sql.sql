@@ -32,16 +32,6 @@
     max_by({{ value_expr }}, {{ order_expr }})
 {%- endmacro %}
 
-{#- `where`-clause condition restricting a settlement-date column to the incremental window
-    (shifted `days_before` earlier for inputs that feed later dates); `true` on a full build. -#}
-{% macro acceptance_window(column='settlement_date', days_before=0) -%}
-    {%- if is_incremental() -%}
-        {{ column }} >= {{ add_days(incremental_floor(), -1 * days_before) }}
-    {%- else -%}
-        true
-    {%- endif -%}
-{%- endmacro %}
-
 {#- `select <columns>, <name> from <relation>` with one row per integer <name> in lo..hi (none when
     hi < lo). DuckDB unnests in the select list (no lateral join to decorrelate); BigQuery cross-joins
     the array. -#}

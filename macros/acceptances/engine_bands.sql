@@ -30,7 +30,7 @@ bod as (
     inner join unit_slots as unit_slot
         on {{ acc_unit_key('bod_row') }} = unit_slot.unit_key
         and calendar.slot = unit_slot.slot
-    where {{ acceptance_window('bod_row.settlement_date') }}
+    where {{ incremental_window('bod_row.settlement_date') }}
         and bod_row.pair_id <> 0
 
 ),

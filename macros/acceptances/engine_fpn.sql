@@ -28,7 +28,7 @@ pn as (
         and calendar.slot = unit_slot.slot
     inner join unit_numbers as numbered
         on unit_slot.unit_key = numbered.unit_key
-    where {{ acceptance_window('pn_row.settlement_date') }}
+    where {{ incremental_window('pn_row.settlement_date') }}
 
 ),
 

@@ -19,7 +19,7 @@ calendar as (
         start_time_utc,
         cast(floor({{ acc_epoch_minutes('start_time_utc') }} / 30) as {{ int }}) as slot
     from {{ settlement_periods }}
-    where {{ acceptance_window('settlement_date', 1) }}
+    where {{ incremental_window('settlement_date', days_before=1) }}
 
 ),
 
@@ -40,7 +40,7 @@ boalf as (
         stor_flag,
         rr_flag
     from {{ boalf }}
-    where {{ acceptance_window('settlement_date', 1) }}
+    where {{ incremental_window('settlement_date', days_before=1) }}
         and {{ acc_unit_key() }} is not null
 
 ),

@@ -117,4 +117,4 @@ select
         else 'priced'
     end as pricing_status
 from priced
-where {{ acceptance_window('settlement_date') }}
+where {{ incremental_window('settlement_date') }}

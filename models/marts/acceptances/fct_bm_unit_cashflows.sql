@@ -20,7 +20,7 @@ with acceptances as (
 
     select * from {{ ref('boalf_complete') }}
     where not rr_flag
-        and {{ acceptance_window('settlement_date') }}
+        and {{ incremental_window('settlement_date') }}
 
 ),
 

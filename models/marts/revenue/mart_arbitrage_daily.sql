@@ -18,7 +18,7 @@ with prices as (
         settlement_period,
         system_sell_price as price
     from {{ ref('bmrs_costs') }}
-    where {{ acceptance_window('settlement_date') }}
+    where {{ incremental_window('settlement_date') }}
         and system_sell_price is not null
 
 ),

@@ -8,7 +8,7 @@
 with periods as (
 
     select * from {{ ref('fct_bm_unit_cashflows') }}
-    where {{ acceptance_window('settlement_date') }}
+    where {{ incremental_window('settlement_date') }}
 
 )
 

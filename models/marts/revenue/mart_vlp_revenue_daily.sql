@@ -43,7 +43,7 @@ listed as (
 revenue as (
 
     select * from {{ ref('mart_bm_revenue_daily') }}
-    where {{ acceptance_window('settlement_date') }}
+    where {{ incremental_window('settlement_date') }}
 
 ),
 
