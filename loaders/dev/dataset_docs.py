@@ -36,6 +36,8 @@ TIME_PARAMS_TEXT = {
     TimeParams.SETTLEMENT_RANGE: "`from`/`to` settlement dates with periods 1..50",
     TimeParams.PUBLISH: "`publishDateTimeFrom`/`publishDateTimeTo`",
     TimeParams.MEASUREMENT: "`measurementDateTimeFrom`/`measurementDateTimeTo`",
+    TimeParams.SUBMISSION: "`submissionDateTimeFrom`/`submissionDateTimeTo`",
+    TimeParams.SETTLEMENT_DATE_RANGE: "`settlementDateFrom`/`settlementDateTo` with periods 1..50",
     TimeParams.SETTLEMENT_DATE_PATH: "one settlement date per request (in the path)",
     TimeParams.SNAPSHOT: "no time window (the current list)",
 }

@@ -85,6 +85,27 @@ def test_health_freshness_follows_each_datasets_cadence() -> None:
         "REMIT": timedelta(hours=24),
         "DISBSAD": timedelta(hours=24),
         "WINDFOR": timedelta(hours=6),
+        # H11: European balancing, load forecasts, capacity, notices (daily publications: 36 h)
+        **dict.fromkeys(("ABUC", "PPBR", "PBC", "DATL", "DAG"), timedelta(hours=36)),
+        **dict.fromkeys(("FEIB", "CCM", "MATL"), timedelta(days=45)),
+        **dict.fromkeys(("YATL", "YAFM", "IGCA", "IGCPU"), timedelta(days=400)),
+        "WATL": timedelta(days=10),
+        "DCI": timedelta(days=365),
+        "CDN": timedelta(days=90),
+        **dict.fromkeys(("AGPT", "AGWS"), timedelta(hours=3)),
+        **dict.fromkeys(("DGWS", "NDF", "TSDF"), timedelta(hours=12)),
+        **dict.fromkeys(("NDFD", "TSDFD", "INDOD", "TEMP"), timedelta(hours=30)),
+        **dict.fromkeys(("NDFW", "TSDFW"), timedelta(days=8)),
+        "SYSWARN": timedelta(days=30),
+        "SOSO": timedelta(hours=12),
+        **dict.fromkeys(("NONBM", "QAS"), timedelta(hours=6)),
+        **dict.fromkeys(("UOU2T14D", "FOU2T14D", "NOU2T14D"), timedelta(hours=30)),
+        **dict.fromkeys(("UOU2T3YW", "FOU2T3YW", "NOU2T3YW"), timedelta(days=8)),
+        **dict.fromkeys(("OCNMFD", "OCNMFD2", "OCNMF3Y", "OCNMF3Y2"), timedelta(hours=3)),
+        **dict.fromkeys(
+            ("SEL", "SIL", "MDV", "MDP", "NDZ", "NTO", "NTB", "MZT", "MNZT", "RURE", "RDRE", "RURI", "RDRI"),
+            timedelta(hours=24),
+        ),
     }
     for d in DATASETS.values():
         if not d.iris:
@@ -163,14 +184,30 @@ def test_time_gaps_and_accepted_ranges_come_from_the_entries() -> None:
 
 def test_upkeep_policy_for_the_schedule() -> None:
     revised = {name for name, d in DATASETS.items() if "api_revisions" in d.policy.upkeep}
-    assert revised == {"DISEBSP", "BOAV", "EBOCF", "BOALF", "BOD", "PN"}
+    # TUDM: settlement runs restate the last days (its later runs come by backfill)
+    revision_days = {"TUDM": 7, "B1610": 7}
+    assert revised == {"DISEBSP", "BOAV", "EBOCF", "BOALF", "BOD", "PN", *revision_days}
+    # API freshness follows the publication cadence where it is slower than daily
+    slower = {
+        **dict.fromkeys(("FEIB", "CCM", "MATL"), timedelta(days=45)),
+        **dict.fromkeys(("YATL", "YAFM", "IGCA", "IGCPU"), timedelta(days=400)),
+        **dict.fromkeys(("DCI", "RZDR"), timedelta(days=365)),
+        "WATL": timedelta(days=10),
+        "TUDM": timedelta(days=10),
+        "RZDF": timedelta(days=7),
+        "CDN": timedelta(days=90),
+        "B1610": timedelta(days=9),
+        **dict.fromkeys(("NDFW", "TSDFW"), timedelta(days=8)),
+        "SYSWARN": timedelta(days=30),
+        **dict.fromkeys(("UOU2T3YW", "FOU2T3YW", "NOU2T3YW"), timedelta(days=8)),
+    }
     for d in DATASETS.values():
         p = d.policy
-        assert p.revision_days == (3 if d.name in revised else 0), d.name
+        assert p.revision_days == (revision_days.get(d.name, 3) if d.name in revised else 0), d.name
         assert d.iris == ("iris" in p.upkeep)
         if d.iris:
             assert "api_catchup" in p.upkeep, d.name
-        assert p.api_freshness == API_DAILY
+        assert p.api_freshness == (stale_after(slower[d.name]) if d.name in slower else API_DAILY), d.name
     assert DATASETS["BMUNITS"].policy.upkeep == ("api_snapshot",)
 
 
@@ -237,7 +274,7 @@ def test_descriptions_use_the_dataset_page() -> None:
     sources = _load(SOURCES)["sources"][0]["tables"]
     models = _load(STAGING)["models"] + _load(UNIFIED)["models"]
     for node in [*sources, *models]:
-        code = re.match(r"(stg_)?bmrs__?([a-z]+)", node["name"]).group(2)
+        code = re.match(r"(stg_)?bmrs__?([a-z0-9]+)", node["name"]).group(2)
         assert f'{{{{ doc("dataset_{code}") }}}}' in node["description"], node["name"]
     for d in DATASETS.values():
         page = (gen_staging.DOCS_OUT / "datasets" / f"{d.name.lower()}.md").read_text()
