@@ -106,7 +106,7 @@ class Lineage:
 
 def path_lines(dataset: Dataset, lineage: Lineage) -> list[str]:
     staging = ["stg_bmrs__" + t.removeprefix("bmrs_") for t in dataset.tables]
-    unified = [f"bmrs_{dataset.raw_table.removeprefix('bmrs_')}_unified"] if dataset.iris else []
+    unified = [f"bmrs_{dataset.raw_table.removeprefix('bmrs_')}_unified"]
     later = lineage.downstream(staging + unified)
     marts = [m for m in later if m in lineage.marts]
     tabs = lineage.tabs_of([*staging, *unified, *later])
