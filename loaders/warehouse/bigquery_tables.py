@@ -22,6 +22,10 @@ STATE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("row_count", "INT64"),
     ("batch_id", "STRING"),
     ("loaded_at", "TIMESTAMP"),
+    # The UTC days (of the raw table's partition column) the window's rows fall in: the partition
+    # bound of the next replace of an overlapping window (see ``BigQueryWriter.replace_window_script``).
+    ("partition_lo", "DATE"),
+    ("partition_hi", "DATE"),
 )
 
 MESSAGE_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -281,9 +281,25 @@ class BigQueryWriter(Writer):
         batch_id: str,
         rows: int,
     ) -> str:
-        """The transaction replacing one window: see the module docstring."""
+        """The transaction replacing one window: see the module docstring.
+
+        Every statement on the raw table is bounded by its partition column, so BigQuery prunes it to
+        the partitions the window can touch instead of scanning the table's whole history:
+
+        * a window on the partition column itself (a settlement-date window, or FREQ/REMIT's
+          timestamp) bounds the DELETE directly;
+        * a window on another column (BOALF's ``timeFrom`` while the table is partitioned on
+          ``settlementDate``; forecasts windowed on ``publishTime``) takes its bound from the state
+          table: each load records the days its rows fall in (``partition_lo``/``partition_hi``), and a
+          replace deletes within the union of the days recorded by every overlapping window. That is
+          exact, not a guessed margin: the loaders drop rows outside the requested window, so every
+          row of the raw table lies in a window whose load recorded its day. A window recorded before
+          these columns existed has no days, and its replace falls back to the whole table, once.
+        """
         decls: list[tuple[str, str, Any]] = []
+        stmts: list[str] = []
         pred = "TRUE"
+        part_col = spec.partition_column
         if window is not None and dataset.window_column is not None:
             col = qi(dataset.window_column)
             if dataset.column(dataset.window_column).type == "date":
@@ -293,20 +309,27 @@ class BigQueryWriter(Writer):
                 pred = f"{col} = gbp_window_date"
             else:
                 pred = f"{col} >= gbp_window_start AND {col} < gbp_window_end"
-        stmts = [f"DELETE FROM {self._ref(spec.name)} WHERE {pred}", self._insert_sql(spec, stage)]
+            if part_col and part_col != dataset.window_column:
+                decls += [("gbp_part_lo", "DATE", None), ("gbp_part_hi", "DATE", None)]
+                stmts += self._recorded_partition_bounds()
+                pred += " AND " + _partition_between(qi(part_col), spec.partition_type, "gbp_part_lo", "gbp_part_hi")
+        stmts += [f"DELETE FROM {self._ref(spec.name)} WHERE {pred}", self._insert_sql(spec, stage)]
         if window is not None:
             decls += [
                 ("gbp_dataset", "STRING", dataset.name),
                 ("gbp_batch_id", "STRING", batch_id),
                 ("gbp_rows", "INT64", rows),
             ]
+            day = "CAST(NULL AS DATE)"
+            if part_col:
+                day = f"s.{qi(part_col)}" if spec.partition_type == "DATE" else f"DATE(s.{qi(part_col)})"
             stmts += [
                 f"DELETE FROM {self._ref(STATE_TABLE)} WHERE dataset = gbp_dataset "
                 "AND window_start = gbp_window_start AND window_end = gbp_window_end",
                 f"INSERT INTO {self._ref(STATE_TABLE)} "
-                "(dataset, window_start, window_end, row_count, batch_id, loaded_at)\n"
-                "VALUES (gbp_dataset, gbp_window_start, gbp_window_end, gbp_rows, gbp_batch_id, "
-                "CURRENT_TIMESTAMP())",
+                "(dataset, window_start, window_end, row_count, batch_id, loaded_at, partition_lo, partition_hi)\n"
+                "SELECT gbp_dataset, gbp_window_start, gbp_window_end, gbp_rows, gbp_batch_id, "
+                f"CURRENT_TIMESTAMP(), MIN({day}), MAX({day}) FROM {self._ref(stage)} AS s",
             ]
         if window is not None:
             decls += [
@@ -314,6 +337,23 @@ class BigQueryWriter(Writer):
                 ("gbp_window_end", "TIMESTAMP", window.end),
             ]
         return _script(decls, stmts)
+
+    def _recorded_partition_bounds(self) -> list[str]:
+        """SETs of ``gbp_part_lo``/``gbp_part_hi``: the days recorded by every window of this dataset
+        that overlaps the one being replaced (none, or only empty loads: both stay NULL and the DELETE
+        matches nothing, as no row can lie there); a non-empty window recorded without days (before
+        the columns existed) widens the bound to every day."""
+        overlapping = (
+            f"FROM {self._ref(STATE_TABLE)} WHERE dataset = gbp_dataset "
+            "AND window_start < gbp_window_end AND window_end > gbp_window_start"
+        )
+        sets = []
+        for end, agg, sentinel in (("lo", "MIN", "0001-01-01"), ("hi", "MAX", "9999-12-30")):
+            unknown = f"LOGICAL_OR(partition_{end} IS NULL AND row_count > 0)"
+            sets.append(
+                f"SET gbp_part_{end} = (SELECT IF({unknown}, DATE '{sentinel}', {agg}(partition_{end})) {overlapping})"
+            )
+        return sets
 
     def append_messages(
         self,
@@ -455,6 +495,14 @@ class BigQueryWriter(Writer):
 def kept_table_spec() -> TableSpec:
     """``raw.iris_kept_messages`` (see ``loaders.warehouse.kept_messages``)."""
     return TableSpec(KEPT_TABLE, bigquery_kept_columns(), clustering=("dataset",))
+
+
+def _partition_between(col: str, partition_type: str | None, lo: str, hi: str) -> str:
+    """``col`` within the UTC days ``lo``..``hi`` (DATE expressions), written on the column itself so
+    that BigQuery can prune: a DATE column compares directly, a TIMESTAMP one with a half-open range."""
+    if partition_type == "DATE":
+        return f"{col} BETWEEN {lo} AND {hi}"
+    return f"{col} >= TIMESTAMP({lo}) AND {col} < TIMESTAMP(DATE_ADD({hi}, INTERVAL 1 DAY))"
 
 
 def _script(decls: list[tuple[str, str, Any]], stmts: list[str], result: str | None = None) -> str:

@@ -22,7 +22,7 @@ from loaders.registry import get_dataset
 from loaders.time_window import Window
 from loaders.warehouse import bigquery_writer
 from loaders.warehouse.base import MessageRecord, TableBatch, WriterError
-from loaders.warehouse.bigquery_tables import all_table_specs
+from loaders.warehouse.bigquery_tables import all_table_specs, raw_table_spec
 from loaders.warehouse.ddl import arrow_schema
 
 pytestmark = pytest.mark.bigquery
@@ -342,3 +342,43 @@ def test_fixture_env_configures_a_subprocess(bq_emulator, tmp_path):
     assert res.stdout.split() == ["BigQueryWriter", bq_emulator.project, dataset, "[(0,)]"]
     tables = {t.table_id for t in bq_emulator.client().list_tables(f"{bq_emulator.project}.{dataset}")}
     assert {"bmrs_boalf", "gbpower_windows", "iris_messages"} <= tables
+
+
+def test_window_replace_deletes_within_the_recorded_partition_days(bq_writer, tmp_path):
+    """BOALF is windowed on ``timeFrom`` but partitioned on ``settlementDate``: a replace deletes
+    only within the days its overlapping windows recorded, and still catches every row, including a
+    row whose settlement date is the day before (23:00 UTC in summer belongs to the next date)."""
+    w = hour_window(0)
+    rows = boalf_rows(w, 3, "U1")
+    rows[0]["settlementDate"] = date(2024, 2, 29)  # a different partition from the window's date
+    bq_writer.replace_window(write_batch(tmp_path / "a.parquet", BOALF, "bmrs_boalf", rows), w, "a")
+    days = bq_writer.query("SELECT partition_lo, partition_hi FROM gbpower_windows")
+    assert days == [(date(2024, 2, 29), date(2024, 3, 1))]
+
+    # A day-long window overlapping the hour: its replace must delete all three rows of the hour.
+    day = Window(T0, T0 + timedelta(days=1), date(2024, 3, 1))
+    bq_writer.replace_window(write_batch(tmp_path / "b.parquet", BOALF, "bmrs_boalf", boalf_rows(w, 2, "U2")), day, "b")
+    assert sorted(r[0] for r in bq_writer.query("SELECT bmUnit FROM bmrs_boalf")) == ["U2", "U2"]
+
+    # An empty load records no days and does not widen later bounds to the whole table.
+    empty = hour_window(5)
+    bq_writer.replace_window(write_batch(tmp_path / "e.parquet", BOALF, "bmrs_boalf", []), empty, "e")
+    recorded = bq_writer.query("SELECT row_count, partition_lo FROM gbpower_windows WHERE batch_id = 'e'")
+    assert recorded == [(0, None)]
+    script = bq_writer.replace_window_script(raw_table_spec(BOALF, "bmrs_boalf"), "stage", BOALF, empty, "x", 0)
+    assert "partition_lo IS NULL AND row_count > 0" in script
+
+
+def test_window_recorded_before_partition_days_falls_back_to_the_whole_table(bq_writer, tmp_path):
+    """State rows written before ``partition_lo``/``partition_hi`` existed have no days: the replace
+    of an overlapping window then deletes across every partition, so nothing is doubled."""
+    w = hour_window(2)
+    rows = boalf_rows(w, 2, "OLD")
+    rows[1]["settlementDate"] = date(2024, 1, 15)
+    bq_writer.replace_window(write_batch(tmp_path / "a.parquet", BOALF, "bmrs_boalf", rows), w, "a")
+    bq_writer.query("UPDATE gbpower_windows SET partition_lo = NULL, partition_hi = NULL WHERE TRUE")
+    bq_writer.replace_window(write_batch(tmp_path / "b.parquet", BOALF, "bmrs_boalf", boalf_rows(w, 2, "NEW")), w, "b")
+    assert sorted(r[0] for r in bq_writer.query("SELECT bmUnit FROM bmrs_boalf")) == ["NEW", "NEW"]
+    assert bq_writer.query("SELECT partition_lo, partition_hi FROM gbpower_windows") == [
+        (date(2024, 3, 1), date(2024, 3, 1))
+    ]
