@@ -57,5 +57,7 @@
             'on_schema_change': 'append_new_columns',
         } -%}
     {%- endif -%}
+    {#- In data_test_scope 'window', tests read only what this build re-processed (data_test_scope.sql). -#}
+    {%- do cfg.update({'meta': {'test_window': {'column': partition_column, 'type': data_type}}}) -%}
     {{ return(cfg) }}
 {%- endmacro %}

@@ -7,19 +7,33 @@ Two things make any selection work on any warehouse (fresh, loader-only or fully
   selected, which fail on a warehouse where those parents were never built;
 * before ``run``, ``test`` and ``build``, the seeds are loaded if any seed table is missing
   (``dbt run`` never loads seeds; a warehouse filled only by ``gbpower backfill`` has none).
+
+``--test-scope window`` makes the data tests read only the window the build re-processed (the
+30-minute job; macros/data_test_scope.sql); the default ``all`` reads the whole history. A ``test`` or
+``build`` of the whole project in scope ``all`` that passes proves history clean: it records the time
+in ``$GBPOWER_STATE_DIR/full_history_tests.json``, which ``gbpower health`` reports.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
+from datetime import UTC, datetime
+from pathlib import Path
 
+from loaders import config
 from loaders.dbt_runner import TARGETS, run_dbt
 
 log = logging.getLogger(__name__)
 
 SEEDED_COMMANDS = ("run", "test", "build")  # dbt sub-commands that need the seed tables
+TESTING_COMMANDS = ("test", "build")
+SCOPE_ENV = "GBPOWER_DATA_TEST_SCOPE"  # dbt_project.yml's var data_test_scope reads it
+FULL_HISTORY_STAMP = "full_history_tests.json"
+# Options that narrow a run to part of the project: such a run does not prove the whole history clean.
+NARROWING = ("-s", "--select", "-m", "--models", "--selector", "--exclude", "--resource-type", "--resource-types")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--target", choices=TARGETS, default=None, help="profile target (default: duckdb)")
     p.add_argument("--no-seed-check", action="store_true", help="do not load missing seeds before run/test/build")
+    p.add_argument(
+        "--test-scope",
+        choices=("all", "window"),
+        default=None,
+        help="what data tests read: all = the whole history (default); window = only the rows the "
+        "incremental window re-processes (the scheduled 30-minute build)",
+    )
     p.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt arguments, e.g. build -s marts")
     p.set_defaults(func=run)
 
@@ -94,6 +115,34 @@ def seed_if_missing(target: str | None, extra: list[str] | None = None) -> int:
     return load_seeds(target, extra)
 
 
+def data_test_scope_of(args: argparse.Namespace, dbt_args: list[str]) -> str:
+    """The data-test scope of this run: the flag, else the environment, else ``all``. ``--vars``
+    naming data_test_scope also counts (its value is dbt's to parse; any mention of window wins)."""
+    for i, a in enumerate(dbt_args):
+        text = dbt_args[i + 1] if a == "--vars" and i + 1 < len(dbt_args) else a[7:] if a.startswith("--vars=") else ""
+        if "data_test_scope" in text:
+            return "window" if "window" in text else "all"
+    return args.test_scope or os.environ.get(SCOPE_ENV) or "all"
+
+
+def proves_full_history(dbt_args: list[str], scope: str) -> bool:
+    """Did this (passing) run test the whole project over the whole history?"""
+    if subcommand(dbt_args) not in TESTING_COMMANDS or scope != "all" or "--empty" in dbt_args:
+        return False
+    return not any(a in NARROWING or a.startswith(tuple(f"{n}=" for n in NARROWING)) for a in dbt_args)
+
+
+def record_full_history_pass(dbt_args: list[str], target: str | None) -> Path:
+    path = config.state_dir() / FULL_HISTORY_STAMP
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"passed_utc": datetime.now(UTC).isoformat(timespec="seconds"), "command": subcommand(dbt_args)}
+    doc["target"] = target or os.environ.get("GBPOWER_TARGET") or "duckdb"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc) + "\n")
+    tmp.replace(path)
+    return path
+
+
 def run(args: argparse.Namespace) -> int:
     dbt_args = list(args.dbt_args)
     if dbt_args and dbt_args[0] == "--":
@@ -105,4 +154,12 @@ def run(args: argparse.Namespace) -> int:
         rc = seed_if_missing(target, forwarded_options(dbt_args))
         if rc != 0:  # the command itself will say precisely what the missing seeds break, if anything
             log.error("dbt seed failed (exit code %d); running dbt %s anyway", rc, subcommand(dbt_args))
-    return run_dbt(dbt_args, target=args.target, env_defaults=env_defaults(dbt_args))
+    scope = data_test_scope_of(args, dbt_args)
+    defaults = env_defaults(dbt_args)
+    if args.test_scope:  # the flag wins over the environment
+        os.environ[SCOPE_ENV] = args.test_scope
+    rc = run_dbt(dbt_args, target=args.target, env_defaults=defaults)
+    if rc == 0 and proves_full_history(dbt_args, scope):
+        stamp = record_full_history_pass(dbt_args, target)
+        log.info("whole project tested over the whole history: recorded in %s", stamp)
+    return rc

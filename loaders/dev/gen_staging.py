@@ -151,6 +151,21 @@ def sources_yaml() -> dict:
     }
 
 
+def test_window(dataset: Dataset, renames: dict[str, str] | None = None) -> dict | None:
+    """``config`` declaring the model's test window (macros/data_test_scope.sql): its partition
+    column, as the model names it, so tests in ``data_test_scope: window`` read only recent rows."""
+    part = dataset.partition_column
+    if part is None:
+        return None
+    name = (renames or {}).get(part, snake(part))
+    window = {"column": name, "type": dataset.column(part).type}
+    if window["type"] == "timestamp" and any(c.name == "settlementDate" for c in dataset.columns):
+        # Whole settlement days only (a day starts at 23:00 UTC the day before in summer), so the
+        # per-day completeness test never sees half a day at the window's edge.
+        window["whole_days"] = (renames or {}).get("settlementDate", "settlement_date")
+    return {"meta": {"test_window": window}}
+
+
 def models_yaml() -> dict:
     models = []
     for d in DATASETS.values():
@@ -168,9 +183,11 @@ def models_yaml() -> dict:
             cols.append({"name": "source", "description": doc_ref("field_staging_source")})
             for raw, name, _ in STAGING_METADATA[1:]:
                 cols.append({"name": name, "description": field_description(d, raw)})
+            window = test_window(d)
             models.append(
                 {
                     "name": staging_name(d, t),
+                    **({"config": window} if window else {}),
                     "description": (
                         f"{d.name} ({'IRIS' if src == 'iris' else 'historic API'}) renamed to snake_case "
                         f"and typed; one row per raw row.\n\n{doc_ref(dataset_docs.block(d))}"
@@ -361,9 +378,12 @@ def unified_yaml() -> dict:
         key = ", ".join(snake(k) for k in d.natural_key)
         how = "incremental on " + snake(d.unified.incremental) if d.unified.incremental else "a view"
         sources = "the historic API and IRIS in one schema" if d.iris else "the API (IRIS does not carry it)"
+        # Incremental unified models declare their window in incremental_config (macros/incremental.sql).
+        window = None if d.unified.incremental else test_window(d, renames)
         models.append(
             {
                 "name": unified_name(d),
+                **({"config": window} if window else {}),
                 "description": (
                     f"{d.name} from {sources}: "
                     f"exactly one row per natural key ({key}), the newest version"

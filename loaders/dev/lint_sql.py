@@ -53,8 +53,9 @@ def fake_service_account(path: Path) -> Path:
     return path
 
 
-def compile_project(target: str, workdir: Path, select: list[str]) -> Path:
-    """``dbt compile`` offline for ``target``; returns the compiled-SQL root."""
+def compile_project(target: str, workdir: Path, select: list[str], dbt_vars: str | None = None) -> Path:
+    """``dbt compile`` offline for ``target`` (with ``--vars dbt_vars`` if given); returns the
+    compiled-SQL root (its ``manifest.json`` is one level up)."""
     env = dict(os.environ)
     offline: list[str] = []
     if target == "duckdb":
@@ -67,6 +68,8 @@ def compile_project(target: str, workdir: Path, select: list[str]) -> Path:
     target_path = workdir / f"target-{target}"
     cmd = [sys.executable, "-m", "loaders.cli", "dbt", "--target", target, "compile", *offline]
     cmd += ["--target-path", str(target_path), "--log-path", str(workdir / "logs"), "-s", *select]
+    if dbt_vars:
+        cmd += ["--vars", dbt_vars]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"dbt compile --target {target} failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")

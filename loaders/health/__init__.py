@@ -9,7 +9,14 @@ from pathlib import Path
 
 from loaders.gaps.classify import Period
 from loaders.health.disk_checks import disk_checks, watched_dirs
-from loaders.health.file_checks import dbt_check, default_heartbeat, default_run_results, iris_check
+from loaders.health.file_checks import (
+    dbt_check,
+    default_full_history_stamp,
+    default_heartbeat,
+    default_run_results,
+    full_history_tests_check,
+    iris_check,
+)
 from loaders.health.model import Check, Report, Status
 from loaders.health.quarantine_checks import kept_checks, quarantine_checks
 from loaders.health.warehouse_checks import StatusFetcher, warehouse_checks
@@ -54,6 +61,7 @@ def run_health(writer: Writer, options: HealthOptions, now: datetime | None = No
     except Exception as exc:  # an unreachable warehouse is a finding, not a crash
         report.checks.append(Check("warehouse", writer.target, Status.ERROR, f"warehouse query failed: {exc}"))
     report.checks.append(dbt_check(options.run_results or default_run_results(), now))
+    report.checks.append(full_history_tests_check(default_full_history_stamp(), now))
     if options.iris:
         report.checks.append(iris_check(options.heartbeat or default_heartbeat(), now))
     report.checks += quarantine_checks(now, iris_dirs=options.iris_dirs, warn_items=options.quarantine_warn)

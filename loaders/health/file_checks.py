@@ -121,3 +121,46 @@ def iris_check(
 
 def default_heartbeat() -> Path:
     return config.state_dir() / HEARTBEAT_FILE
+
+
+FULL_HISTORY_WARN_AGE = timedelta(days=8)  # the job runs weekly: one missed run warns
+FULL_HISTORY_ERROR_AGE = timedelta(days=15)
+
+
+def default_full_history_stamp() -> Path:
+    from loaders.commands.dbt import FULL_HISTORY_STAMP
+
+    return config.state_dir() / FULL_HISTORY_STAMP
+
+
+def full_history_tests_check(path: Path, now: datetime) -> Check:
+    """When every data test last passed over the whole history (the weekly ``full-history-tests``
+    job; the 30-minute build tests only its window). Never: INFO (a new install; a failing weekly
+    job alerts through run-job); older than a missed week: WARN; two: ERROR."""
+    subject = "full-history tests"
+    if not path.exists():
+        return Check(
+            "dbt",
+            subject,
+            Status.INFO,
+            "the whole history has not been tested yet (weekly job full-history-tests, or gbpower dbt test)",
+            {"path": str(path)},
+        )
+    try:
+        doc = json.loads(path.read_text())
+        passed = _parse_ts(doc["passed_utc"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return Check("dbt", subject, Status.WARN, f"unreadable {path}: {exc}", {"path": str(path)})
+    if passed is None:
+        return Check("dbt", subject, Status.WARN, f"{path} has no pass time", {"path": str(path)})
+    age = now - passed
+    details = {"path": str(path), "last_passed_utc": iso(passed), "command": doc.get("command")}
+    status = Status.OK
+    if age > FULL_HISTORY_ERROR_AGE:
+        status = Status.ERROR
+    elif age > FULL_HISTORY_WARN_AGE:
+        status = Status.WARN
+    message = f"every data test last passed over the whole history {human_age(age)} ago ({iso(passed)})"
+    if status != Status.OK:
+        message += "; check the full-history-tests job log"
+    return Check("dbt", subject, status, message, details)

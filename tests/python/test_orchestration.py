@@ -78,6 +78,52 @@ def test_different_jobs_do_not_block_each_other(dirs, tmp_path):
         a.wait(timeout=30)
 
 
+def test_also_lock_waits_for_the_other_job_and_keeps_it_out(dirs, tmp_path):
+    """--also-lock OTHER: the job starts only once OTHER's run is over, and OTHER started meanwhile
+    says "already running" (the weekly full-history tests and the 30-minute build)."""
+    order = tmp_path / "order"
+    build = subprocess.Popen(
+        [
+            str(RUN_JOB),
+            "dbt-build",
+            "--",
+            "bash",
+            "-c",
+            f"echo build-start >> {order}; sleep 2; echo build-end >> {order}",
+        ],
+        env=dirs,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while not order.exists():
+        assert time.monotonic() < deadline, "the build never started"
+        time.sleep(0.05)
+    weekly = subprocess.Popen(
+        [str(RUN_JOB), "full-tests", "--also-lock", "dbt-build", "--", "bash", "-c", f"echo tests >> {order}; sleep 2"],
+        env=dirs,
+        stderr=subprocess.DEVNULL,
+    )
+    assert build.wait(timeout=30) == 0
+    time.sleep(0.5)  # the weekly job now holds dbt-build's lock and runs
+    skipped = run_job(dirs, "dbt-build", "--", "bash", "-c", f"echo second-build >> {order}")
+    assert skipped.returncode == 0 and "already running" in skipped.stderr
+    assert weekly.wait(timeout=30) == 0
+    assert order.read_text().split() == ["build-start", "build-end", "tests"]
+    after = run_job(dirs, "dbt-build", "--", "true")  # released with the weekly job
+    assert after.returncode == 0 and "already running" not in after.stderr
+
+
+def test_also_lock_gives_up_after_the_timeout(dirs, tmp_path):
+    held = subprocess.Popen([str(RUN_JOB), "dbt-build", "--", "sleep", "4"], env=dirs, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        proc = run_job(dirs, "full-tests", "--timeout", "1", "--also-lock", "dbt-build", "--", "true")
+        assert proc.returncode == 75
+        assert "job dbt-build held its lock for 1s; not starting" in log_of(dirs, "full-tests")
+    finally:
+        held.wait(timeout=30)
+
+
 def test_lock_is_released_after_a_run(dirs):
     assert run_job(dirs, "again", "--", "true").returncode == 0
     assert run_job(dirs, "again", "--", "true").returncode == 0

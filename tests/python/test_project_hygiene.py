@@ -129,6 +129,7 @@ def test_every_macro_has_a_caller() -> None:
     code[ROOT / "dbt_project.yml"] = (ROOT / "dbt_project.yml").read_text()
     names = {_ADAPTER_PREFIX.sub("", n) for p in _macro_files() for n in _MACRO_DEF.findall(p.read_text())}
     names.discard("is_incremental")  # overrides dbt's own macro, which dbt's materializations call
+    names.discard("get_where_subquery")  # overrides dbt's own macro, which wraps every generic test's model
     uncalled = []
     for name in sorted(names):
         call = re.compile(rf"(?<!macro )(?<![A-Za-z0-9_]){name}\s*\(")

@@ -128,7 +128,13 @@ def test_rendered_crontab_parses_with_every_required_job(rendered):
     assert by_name["dbt-build"].schedule.minutes == {0, 30}
     build = by_name["dbt-build"].argv
     # every model, not only what the marts select (incremental models no mart uses stay current)
-    assert build[build.index("--") + 1 :][1:] == ["dbt", "build"]
+    assert build[build.index("--") + 1 :][1:] == ["dbt", "--test-scope", "window", "build"]
+    # ... and the whole history is tested weekly, never at the same time as a build
+    full = by_name["full-history-tests"]
+    assert len(full.schedule.weekdays) == 1 and len(full.schedule.hours) == 1
+    assert full.argv[full.argv.index("--also-lock") + 1] == "dbt-build"
+    command = full.argv[full.argv.index("--") + 1 :][1:]
+    assert command[:2] == ["dbt", "test"] and "--test-scope" not in command and "-s" not in command
     assert by_name["dbt-freshness"].schedule.minutes == {0, 15, 30, 45}
     assert "source freshness" in by_name["dbt-freshness"].command
     catch_up = by_name["api-catch-up"]
