@@ -75,10 +75,20 @@ def build_request(dataset: Dataset, window: Window | None, variant: str | None =
         day = f"{sd.isoformat()}T00:00Z"
         day_params = (("from", day), ("to", day), ("settlementPeriodFrom", "1"), ("settlementPeriodTo", "50"))
         return Request(dataset.route, day_params + fmt)
+    if tp is TimeParams.SETTLEMENT_DATE_RANGE:
+        assert sd is not None
+        day_params = (
+            ("settlementDateFrom", sd.isoformat()),
+            ("settlementPeriodFrom", "1"),
+            ("settlementDateTo", sd.isoformat()),
+            ("settlementPeriodTo", "50"),
+        )
+        return Request(dataset.route, day_params + fmt)
     names = {
         TimeParams.FROM_TO: ("from", "to"),
         TimeParams.PUBLISH: ("publishDateTimeFrom", "publishDateTimeTo"),
         TimeParams.MEASUREMENT: ("measurementDateTimeFrom", "measurementDateTimeTo"),
+        TimeParams.SUBMISSION: ("submissionDateTimeFrom", "submissionDateTimeTo"),
     }[tp]
     params = ((names[0], _z(window.start)), (names[1], _z(window.end)))
     return Request(dataset.route, params + fmt)

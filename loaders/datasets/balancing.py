@@ -56,6 +56,15 @@ BOALF = Dataset(
         "The amendment flag (ORI, INS, DEL, ...) is not an ordering: the unified view versions rows by "
         "acceptanceTime only.",
     ),
+    key_evidence=(
+        "One acceptance is several straight-line segments, so (unit, acceptanceNumber, timeFrom) is one row: "
+        "the OpenAPI document's BOALF route filters on TimeFrom and marks timeFrom, acceptanceNumber and "
+        "acceptanceTime non-nullable; the acceptance engine (docs/acceptances.md) reads an acceptance's "
+        "level q_k(t) from all of its BOALF points, whichever period they are labelled with, so the key "
+        "leaves the settlement period out. Both unit ids are kept in the key (docs/acceptances.md: BOALF "
+        "always carries both). A re-issued acceptance has a later acceptanceTime, the version; the "
+        "amendment flag is carried but is no ordering."
+    ),
 )
 
 BOD = Dataset(
@@ -93,6 +102,13 @@ BOD = Dataset(
         "levelFrom/levelTo are the width of the pair's band, not a cumulative level; bid pairs are negative.",
         "The unified view renames offer/bid to offer_price/bid_price.",
     ),
+    key_evidence=(
+        "One bid-offer pair's band per unit, period and segment start: the OpenAPI document marks "
+        "settlementDate, settlementPeriod, timeFrom, pairId, offer and bid non-nullable and filters on "
+        "TimeFrom; docs/acceptances.md builds each pair's width from the period's BOD points, so a pair "
+        "has several points per period. No version field: a resubmission before gate closure replaces "
+        "the pair, and the API (current state) row wins a tie in the unified view."
+    ),
 )
 
 PN = Dataset(
@@ -121,6 +137,12 @@ PN = Dataset(
         "levelFrom": "Physical notification at time_from (MW).",
         "levelTo": "Physical notification at time_to (MW).",
     },
+    key_evidence=(
+        'The OpenAPI document: PNs "are submitted as a series of point MW values" per BM unit and '
+        "settlement period, with settlementDate, settlementPeriod and timeFrom non-nullable, so one "
+        "segment per unit, period and timeFrom. No version field: the final PN at gate closure is what "
+        "the API serves (docs/acceptances.md uses it as FPN)."
+    ),
 )
 
 MELS = Dataset(
@@ -145,6 +167,13 @@ MELS = Dataset(
         "The API returns the resolved position; IRIS carries every raw re-declaration (the unified view "
         "keeps the newest by notificationSequence, then notificationTime).",
     ),
+    key_evidence=(
+        'The OpenAPI document: the MEL is "the maximum power export level of a particular BM Unit at a '
+        'particular time", "submitted as a series of MW values and associated times", so one level '
+        "segment per unit and timeFrom. Re-declarations for the same time carry a higher "
+        "notificationSequence and later notificationTime (both non-nullable), the versions: the API "
+        "returns the resolved position, IRIS every raw re-declaration, and the newest wins."
+    ),
 )
 
 MILS = Dataset(
@@ -168,5 +197,12 @@ MILS = Dataset(
     quirks=(
         "The API returns the resolved position; IRIS carries every raw re-declaration (the unified view "
         "keeps the newest by notificationSequence, then notificationTime).",
+    ),
+    key_evidence=(
+        'The OpenAPI document: the MIL is "the maximum power import level of a particular BM Unit at a '
+        'particular time", "submitted as a series of MW values and associated times", so one level '
+        "segment per unit and timeFrom. Re-declarations for the same time carry a higher "
+        "notificationSequence and later notificationTime (both non-nullable), the versions: the API "
+        "returns the resolved position, IRIS every raw re-declaration, and the newest wins."
     ),
 )

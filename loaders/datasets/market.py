@@ -36,6 +36,12 @@ MID = Dataset(
     ),
     accepted_ranges=(AcceptedRange("price", -500, 4000),),
     column_docs={"volume": "Traded volume (MWh)."},
+    key_evidence=(
+        "The OpenAPI document describes MID as one Market Index Volume and Price from each Market Index Data "
+        "Provider for each settlement period, the two providers being N2EXMIDP and APXMIDP (its dataProviders "
+        "parameter): provider and period are the key. The item has no publish time or revision field, so "
+        "there is no version column."
+    ),
 )
 
 REMIT = Dataset(
@@ -69,5 +75,11 @@ REMIT = Dataset(
     quirks=(
         "The API rejects windows over about a day (23 h answered 200, 25 h answered 400), so requests cover 12 h.",
         "Every revision is kept: a message's revisions share its mrid.",
+    ),
+    key_evidence=(
+        "A REMIT message is identified by its mRID and revision number: the OpenAPI document's /remit/search "
+        "takes exactly (mrid, revisionNumber) and /remit/revisions lists every revision of one mRID, and the "
+        "real stream sample (loaders/samples/real/insights_api_fixtures/gridskew_remit_stream.json) has three "
+        "revisions of one mrid. Every revision is a row of its own (no version column)."
     ),
 )

@@ -33,4 +33,11 @@ BMUNITS = Dataset(
         "The upstream list has duplicate rows, so its staging key test only warns.",
         "Capacities and the loss factor arrive as text.",
     ),
+    key_evidence=(
+        "No single id names every unit: in the real sample "
+        "(loaders/samples/real/insights_api_fixtures/gridskew_bmunits_truncated.json) elexonBmUnit is null for "
+        "one unit and eic for seven of ten, while the OpenAPI document's /reference/bmunits/all is a current "
+        "list with no version field. The three ids together are the key; exact duplicates upstream are why "
+        "its key test only warns."
+    ),
 )

@@ -56,6 +56,11 @@ DISEBSP = Dataset(
         "The system buy price equals the sell price since P305 (November 2015).",
         "Elexon re-runs settlement: a later createdDateTime replaces a period's prices.",
     ),
+    key_evidence=(
+        "One system price per settlement period (OpenAPI: the route returns settlementDate/settlementPeriod "
+        "rows for one date); each settlement run re-issues the period with a later createdDateTime, so "
+        "createdDateTime is the version and the newest run wins."
+    ),
 )
 
 BOAV = Dataset(
@@ -91,6 +96,11 @@ BOAV = Dataset(
         iris_freshness=IRIS_DEFAULT,
     ),
     quirks=("The route is fetched twice per day, bid and offer; the side is only in the path and kept in bidOffer.",),
+    key_evidence=(
+        "Elexon's acceptance volumes: one row per acceptance (acceptanceId) of a BM unit in a period and side "
+        "(bid/offer comes from the route path and is kept in bidOffer); settlement runs re-issue rows with a "
+        "later createdDateTime, so that is the version."
+    ),
 )
 
 EBOCF = Dataset(
@@ -119,6 +129,11 @@ EBOCF = Dataset(
     ),
     column_docs={"createdDateTime": "When Elexon created this cashflow record (UTC)."},
     quirks=("The route is fetched twice per day, bid and offer; the side is only in the path and kept in bidOffer.",),
+    key_evidence=(
+        "Indicative cashflows: one row per BM unit, period and side (bidOfferPairCashflows holds every pair), "
+        "side from the route path; later settlement runs re-issue the row with a later createdDateTime, the "
+        "version."
+    ),
 )
 
 DISBSAD = Dataset(
@@ -142,6 +157,11 @@ DISBSAD = Dataset(
         iris_freshness=stale_after(timedelta(hours=24)),
     ),
     column_docs={"volume": "Volume of the adjustment action (MWh)."},
+    key_evidence=(
+        "Each disaggregated adjustment action has an id unique within its settlement period (OpenAPI DISBSAD "
+        "row: settlementDate, settlementPeriod, id, all non-nullable); the row has no publish time, so a "
+        "resend replaces it."
+    ),
 )
 
 NETBSAD = Dataset(
@@ -165,5 +185,9 @@ NETBSAD = Dataset(
         api_freshness=API_DAILY,
         iris_freshness=IRIS_DEFAULT,
         every_period=True,
+    ),
+    key_evidence=(
+        "One net adjustment per settlement period (OpenAPI NETBSAD row: settlementDate, settlementPeriod); "
+        "the row has no publish time, so a resend replaces it."
     ),
 )

@@ -61,6 +61,9 @@ class TimeParams(str, Enum):
     SETTLEMENT_RANGE = "settlement_range"  # ?from=D&to=D&settlementPeriodFrom=1&settlementPeriodTo=50
     PUBLISH = "publish"  # ?publishDateTimeFrom=&publishDateTimeTo=
     MEASUREMENT = "measurement"  # ?measurementDateTimeFrom=&measurementDateTimeTo=
+    SUBMISSION = "submission"  # ?submissionDateTimeFrom=&submissionDateTimeTo= (RZDF, RZDR)
+    # ?settlementDateFrom=D&settlementDateTo=D&settlementPeriodFrom=1&settlementPeriodTo=50 (TUDM)
+    SETTLEMENT_DATE_RANGE = "settlement_date_range"
     SETTLEMENT_DATE_PATH = "settlement_date_path"  # /…/{settlementDate}
     SNAPSHOT = "snapshot"  # no time parameter: the current list
 

@@ -56,6 +56,10 @@ FUELINST = Dataset(
     time_gaps=TimeGaps("startTime", 300),
     column_docs={"generation": "Average generation of the fuel type over 5 minutes (MW)."},
     quirks=("Gaps in the 5-minute series happen upstream too, so dbt's no_time_gaps test only warns.",),
+    key_evidence=(
+        "One 5-minute average per fuel type and startTime; a correction is a later publication of the same "
+        "interval, so publishTime is the version (OpenAPI FUELINST row: publishTime, startTime, fuelType)."
+    ),
 )
 
 FUELHH = Dataset(
@@ -80,6 +84,10 @@ FUELHH = Dataset(
         "Fetched by publish time: a period is published when it ends, so the last period of day D arrives in "
         "the window of day D+1 and the edges of each run of loaded days are partial by design.",
     ),
+    key_evidence=(
+        "One half-hourly average per fuel type and settlement period; a later publishTime for the same period "
+        "is a correction and wins."
+    ),
 )
 
 FREQ = Dataset(
@@ -101,6 +109,10 @@ FREQ = Dataset(
     accepted_ranges=(AcceptedRange("frequency", 45, 55, severity="error", not_null=True),),
     time_gaps=TimeGaps("measurementTime", 15),
     quirks=("Gaps in the 15-second series happen upstream too, so dbt's no_time_gaps test only warns.",),
+    key_evidence=(
+        "One spot frequency per measurementTime, every 15 seconds (OpenAPI FREQ row: measurementTime, "
+        "frequency); values are never republished, so no version column."
+    ),
 )
 
 WINDFOR = Dataset(
@@ -122,6 +134,10 @@ WINDFOR = Dataset(
         "generation": "Forecast wind generation (MW).",
         "startTime": "Start of the forecast hour (UTC).",
     },
+    key_evidence=(
+        "Every forecast run is kept: one forecast value per publishTime and forecast hour (startTime), so "
+        "both are the key (OpenAPI WINDFOR row: publishTime, startTime, generation)."
+    ),
 )
 
 INDGEN = Dataset(
@@ -136,6 +152,10 @@ INDGEN = Dataset(
     partition_column="settlementDate",
     policy=Policy(upkeep=("iris", "api_catchup"), api_freshness=API_DAILY, iris_freshness=IRIS_DEFAULT),
     column_docs={"generation": "Indicated generation forecast (MW)."},
+    key_evidence=(
+        "Every half-hourly forecast run is kept: one value per publishTime, forecast period and boundary "
+        "(OpenAPI IndicatedForecast row: publishTime, startTime, settlementDate, settlementPeriod, boundary)."
+    ),
 )
 
 INDDEM = Dataset(
@@ -150,6 +170,10 @@ INDDEM = Dataset(
     partition_column="settlementDate",
     policy=Policy(upkeep=("iris", "api_catchup"), api_freshness=API_DAILY, iris_freshness=IRIS_DEFAULT),
     column_docs={"demand": "Indicated demand forecast (MW)."},
+    key_evidence=(
+        "Every half-hourly forecast run is kept: one value per publishTime, forecast period and boundary "
+        "(OpenAPI IndicatedForecast row: publishTime, startTime, settlementDate, settlementPeriod, boundary)."
+    ),
 )
 
 INDO = Dataset(
@@ -171,6 +195,10 @@ INDO = Dataset(
     ),
     column_docs={"demand": "Initial national demand outturn (MW)."},
     quirks=('No /stream route: /datasets/INDO answers {"data": [...]}.',),
+    key_evidence=(
+        "One initial demand outturn per settlement period; a later publication of the same period replaces "
+        "it, so publishTime is the version (real payload in loaders/samples/real/insights_api_fixtures/)."
+    ),
 )
 
 ITSDO = Dataset(
@@ -192,4 +220,8 @@ ITSDO = Dataset(
     ),
     column_docs={"demand": "Initial transmission system demand outturn (MW)."},
     quirks=('No /stream route: /datasets/ITSDO answers {"data": [...]}.',),
+    key_evidence=(
+        "One initial transmission system demand outturn per settlement period; a later publication replaces "
+        "it, so publishTime is the version (real payload in loaders/samples/real/insights_api_fixtures/)."
+    ),
 )

@@ -130,6 +130,14 @@ COLUMN_DOCS: dict[str, str] = {
     "gspGroupId": "Grid supply point group id.",
     "gspGroupName": "Grid supply point group name.",
     "interconnectorId": "Interconnector id, for interconnector units.",
+    # ENTSO-E transparency (EMFIP) documents, e.g. ABUC, ATL, IGCA
+    "documentId": "Id of the EMFIP document the row was published in (e.g. NGET-EMFIP-ATL-06424732).",
+    "documentRevisionNumber": "Revision of the EMFIP document; higher is newer.",
+    "timeSeriesId": "Id of the EMFIP time series the row belongs to.",
+    "psrType": "Production or resource type (ENTSO-E psrType as text, e.g. Generation, Load, Wind Onshore).",
+    "flowDirection": "Direction: Up (more generation / less demand) or Down.",
+    "marketAgreementType": "Contract type of the reserve (Daily, Weekly, Monthly, Yearly, ...).",
+    "businessType": "ENTSO-E business type of the figure, as text (e.g. Frequency containment reserve).",
 }
 
 METADATA_DOCS: dict[str, str] = {

@@ -36,6 +36,8 @@ TIME_PARAMS_TEXT = {
     TimeParams.SETTLEMENT_RANGE: "`from`/`to` settlement dates with periods 1..50",
     TimeParams.PUBLISH: "`publishDateTimeFrom`/`publishDateTimeTo`",
     TimeParams.MEASUREMENT: "`measurementDateTimeFrom`/`measurementDateTimeTo`",
+    TimeParams.SUBMISSION: "`submissionDateTimeFrom`/`submissionDateTimeTo`",
+    TimeParams.SETTLEMENT_DATE_RANGE: "`settlementDateFrom`/`settlementDateTo` with periods 1..50",
     TimeParams.SETTLEMENT_DATE_PATH: "one settlement date per request (in the path)",
     TimeParams.SNAPSHOT: "no time window (the current list)",
 }
@@ -104,7 +106,7 @@ class Lineage:
 
 def path_lines(dataset: Dataset, lineage: Lineage) -> list[str]:
     staging = ["stg_bmrs__" + t.removeprefix("bmrs_") for t in dataset.tables]
-    unified = [f"bmrs_{dataset.raw_table.removeprefix('bmrs_')}_unified"] if dataset.iris else []
+    unified = [f"bmrs_{dataset.raw_table.removeprefix('bmrs_')}_unified"]
     later = lineage.downstream(staging + unified)
     marts = [m for m in later if m in lineage.marts]
     tabs = lineage.tabs_of([*staging, *unified, *later])

@@ -6,9 +6,9 @@ and the field glossary ``loaders/dev/column_docs.py``:
 * ``models/staging/bmrs/``: the source declarations (every raw table, its columns and its freshness
   — the dataset policy's, the same limits ``gbpower health`` uses), one staging model per raw table
   (snake_case, typed, metadata renamed) and their docs and primary-key tests;
-* ``models/intermediate/unified/``: one unified view per IRIS dataset (literal refs to both staging
-  models) and its tests — primary key, settlement-period completeness for every-period datasets,
-  time gaps and accepted ranges from the entry;
+* ``models/intermediate/unified/``: one unified view per dataset (literal refs to its staging models:
+  API and IRIS, or the API's alone) and its tests — primary key, settlement-period completeness for
+  every-period datasets, time gaps and accepted ranges from the entry;
 * ``models/docs/``: the field glossary as doc blocks (``field_<name>``) and one page per dataset
   (``dataset_<code>``; see :mod:`loaders.dev.dataset_docs`).
 
@@ -218,8 +218,11 @@ def unified_versions(dataset: Dataset) -> list[str]:
 
 def unified_sql(dataset: Dataset) -> str:
     u = dataset.unified
-    api, iris = (staging_name(dataset, t) for t in dataset.tables)
-    args = [f"api=ref('{api}')", f"iris=ref('{iris}')", f"key={[snake(k) for k in dataset.natural_key]!r}"]
+    api, iris = (staging_name(dataset, t) for t in dataset.tables) if dataset.iris else (dataset.tables[0], None)
+    if not dataset.iris:
+        api = staging_name(dataset, api)
+    iris_arg = f"iris=ref('{iris}')" if iris else "iris=none"
+    args = [f"api=ref('{api}')", iris_arg, f"key={[snake(k) for k in dataset.natural_key]!r}"]
     if versions := unified_versions(dataset):
         args.append(f"versions={versions!r}")
     if u.renames:
@@ -359,8 +362,6 @@ def column_tests(dataset: Dataset, column: str) -> list | None:
 def unified_yaml() -> dict:
     models = []
     for d in DATASETS.values():
-        if not d.iris:
-            continue
         renames = d.unified.renames
         cols: list[dict[str, Any]] = [{"name": "unified_key", "description": doc_ref("field_unified_key")}]
         for c in d.columns:
@@ -377,6 +378,7 @@ def unified_yaml() -> dict:
                 col["data_tests"] = tests
         key = ", ".join(snake(k) for k in d.natural_key)
         how = "incremental on " + snake(d.unified.incremental) if d.unified.incremental else "a view"
+        sources = "the historic API and IRIS in one schema" if d.iris else "the API (IRIS does not carry it)"
         # Incremental unified models declare their window in incremental_config (macros/incremental.sql).
         window = None if d.unified.incremental else test_window(d, renames)
         models.append(
@@ -384,8 +386,9 @@ def unified_yaml() -> dict:
                 "name": unified_name(d),
                 **({"config": window} if window else {}),
                 "description": (
-                    f"{d.name} from the historic API and IRIS in one schema: exactly one row per natural key "
-                    f"({key}), the newest version, the API row on a tie ({how}).\n\n{doc_ref(dataset_docs.block(d))}"
+                    f"{d.name} from {sources}: "
+                    f"exactly one row per natural key ({key}), the newest version"
+                    f"{', the API row on a tie' if d.iris else ''} ({how}).\n\n{doc_ref(dataset_docs.block(d))}"
                 ),
                 "data_tests": unified_model_tests(d),
                 "columns": cols,
@@ -415,8 +418,7 @@ def render() -> dict[Path, str]:
             files[OUT / f"{staging_name(d, t)}.sql"] = staging_sql(d, t)
     files[UNIFIED_OUT / "_unified__models.yml"] = HEADER + dump(unified_yaml())
     for d in DATASETS.values():
-        if d.iris:
-            files[UNIFIED_OUT / f"{unified_name(d)}.sql"] = unified_sql(d)
+        files[UNIFIED_OUT / f"{unified_name(d)}.sql"] = unified_sql(d)
     files[REPORTS_OUT / "rpt_settlement_period_gaps.sql"] = gaps_report_sql()
     files[REPORTS_OUT / "_quality__models.yml"] = HEADER + dump(gaps_report_yaml())
     files[DOCS_OUT / "fields.md"] = fields_md()

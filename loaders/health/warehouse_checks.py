@@ -3,7 +3,9 @@
 * freshness: per raw table (API and IRIS separately) the newest data time, the last load time and
   their age against the dataset's expected cadence;
 * gaps: settlement periods missing in the last N days, for datasets that have a row for every
-  period (API ∪ IRIS; expected periods from the Europe/London calendar: 46/48/50 a day);
+  period (API ∪ IRIS; expected periods from the Europe/London calendar: 46/48/50 a day), and for
+  the other datasets Elexon counts at ``/data-status/{dataset}`` the periods it has data points for
+  and the warehouse has none of;
 * duplicates: rows repeated on the dataset's natural key + version within the last N days.
 
 Each check is one UNION ALL query over all tables, so BigQuery runs three jobs, not hundreds.
@@ -13,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from loaders.datasets.spec import PUBLICATION_LAG, Freshness, stale_after
 from loaders.gaps.classify import GapKind, Period, classify, load_known_source_gaps, source_status
-from loaders.gaps.data_status import SourceCounts
+from loaders.gaps.data_status import DATA_STATUS_DATASETS, SourceCounts
 from loaders.health.model import Check, Status, human_age, iso, utc
 from loaders.registry import DATASETS, RAW_SCHEMA, Dataset
 from loaders.settlement import day_bounds, periods_in_day, settlement_period_of
@@ -33,6 +35,12 @@ StatusFetcher = Callable[[str, date, date], SourceCounts]
 
 # Datasets with a row for every settlement period (gap-checked); others are event-driven.
 EVERY_PERIOD = tuple(name for name, d in DATASETS.items() if d.policy.every_period)
+# Datasets Elexon counts per settlement period at /data-status/{dataset} that need not have a row in
+# every period (acceptances, bids, notifications, frequency readings, …): their gaps are the periods
+# Elexon has data points for and the warehouse has none of. REMIT's counts are by publish day.
+SOURCE_COUNTED = tuple(
+    name for name in sorted(DATA_STATUS_DATASETS) if name in DATASETS and name not in EVERY_PERIOD and name != "REMIT"
+)
 
 
 def time_column(d: Dataset) -> str | None:
@@ -218,6 +226,84 @@ def gaps(
     return checks
 
 
+def _period_sql(d: Dataset, table: str) -> tuple[str, bool]:
+    """SELECT of the (settlement date, period) keys of a table's rows, counted as the replay and
+    Elexon's /data-status count them (the row's settlementPeriod, or settlementPeriodFrom; else its
+    time column's UTC half hour, mapped to a settlement period in Python). True when by half hour."""
+    names = {c.name for c in d.columns}
+    period = next((c for c in ("settlementPeriod", "settlementPeriodFrom") if c in names), None)
+    if "settlementDate" in names and period:
+        return f"SELECT DISTINCT settlementDate, {period} FROM {table} WHERE settlementDate >= ?", False
+    col = d.window_column
+    return (
+        f"SELECT DISTINCT CAST({col} AS DATE), EXTRACT(HOUR FROM {col}) * 2 + "
+        f"CASE WHEN EXTRACT(MINUTE FROM {col}) >= 30 THEN 1 ELSE 0 END FROM {table} WHERE {col} >= ?"
+    ), True
+
+
+def source_counted_gaps(
+    writer: Writer,
+    refs: list[TableRef],
+    loaded: set[str],
+    days: int,
+    now: datetime,
+    fetch_status: StatusFetcher | None,
+) -> list[Check]:
+    """For the SOURCE_COUNTED datasets that have any data: the settlement periods of the last ``days``
+    days that Elexon's ``/data-status`` counts data points for and no table (API or IRIS) has a row
+    of — an ingestion gap (error). Without the API (``--no-source-check``, or unreachable) they are
+    not checked (info)."""
+    expected = expected_periods(days, now)
+    names = [n for n in SOURCE_COUNTED if any(r.dataset.name == n and r.subject in loaded for r in refs)]
+    if not expected or not names:
+        return []
+    first, last = min(expected), max(expected)
+    checks = []
+    for name in names:
+        if fetch_status is None:
+            checks.append(Check("gaps", name, Status.INFO, "not checked: needs Elexon's /data-status (API)", {}))
+            continue
+        try:
+            counts = fetch_status(name, first, last)
+        except Exception as exc:  # an unreachable API leaves this check undone, not broken
+            msg = f"not checked: could not ask Elexon's /data-status/{name} ({exc})"
+            checks.append(Check("gaps", name, Status.INFO, msg, {}))
+            continue
+        at_source = sorted((d, p) for d, ps in expected.items() for p in ps if counts.counts.get((d, p), 0) > 0)
+        have: set[Period] = set()
+        for r in refs:
+            if r.dataset.name != name or r.subject not in loaded:
+                continue
+            sql, by_half_hour = _period_sql(r.dataset, qualified(writer, r.table))
+            since: Any = first if not by_half_hour else day_bounds(first)[0].replace(tzinfo=None)
+            for d, p in writer.query(sql, [since]):
+                day = d if isinstance(d, date) else date.fromisoformat(str(d)[:10])
+                if by_half_hour:
+                    start = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=30 * int(p))
+                    have.add(settlement_period_of(start))
+                else:
+                    have.add((day, int(p)))
+        missing = [k for k in at_source if k not in have]
+        details: dict[str, Any] = {
+            "days": days,
+            "periods_with_data_at_source": len(at_source),
+            "missing_count": len(missing),
+            "missing": _labels(missing),
+            "ingestion": _labels(missing),
+        }
+        if missing:
+            msg = (
+                f"ingestion gap: {len(missing)} of {len(at_source)} settlement periods since {first} that "
+                f"Elexon has data for (/data-status/{name}) not loaded: {_shown(missing)}; reload with "
+                f"`gbpower backfill -d {name} --from {missing[0][0]} --to {missing[-1][0]} --force`"
+            )
+            checks.append(Check("gaps", name, Status.ERROR, msg, details))
+        else:
+            msg = f"all {len(at_source)} settlement periods since {first} that Elexon has data for are loaded"
+            checks.append(Check("gaps", name, Status.OK, msg, details))
+    return checks
+
+
 def _labels(periods: list[Period]) -> list[str]:
     return [f"{d.isoformat()}/{p}" for d, p in periods[:200]]
 
@@ -283,4 +369,5 @@ def warehouse_checks(
         if not any(s.split("/")[0] == name for s in loaded):
             fresh.append(Check("freshness", name, Status.ERROR, "required dataset has no data", {}))
     found = gaps(writer, refs, loaded, days, now, known_source_gaps, fetch_status)
+    found += source_counted_gaps(writer, refs, loaded, days, now, fetch_status)
     return [*fresh, *found, *duplicates(writer, refs, loaded, days, now)]

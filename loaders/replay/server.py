@@ -353,9 +353,10 @@ class ReplayServer:
         if tp is TimeParams.SETTLEMENT_DATE_PATH:
             self._add_day(body, dataset, date.fromisoformat(route["sd"]), variant, None, units)
             return body
-        if tp is TimeParams.SETTLEMENT_RANGE:
-            d0 = date.fromisoformat(_one(query, "from")[:10])
-            d1 = date.fromisoformat(_one(query, "to")[:10])
+        if tp in (TimeParams.SETTLEMENT_RANGE, TimeParams.SETTLEMENT_DATE_RANGE):
+            names = ("from", "to") if tp is TimeParams.SETTLEMENT_RANGE else ("settlementDateFrom", "settlementDateTo")
+            d0 = date.fromisoformat(_one(query, names[0])[:10])
+            d1 = date.fromisoformat(_one(query, names[1])[:10])
             d = d0
             while d <= d1:
                 self._add_day(body, dataset, d, None, None, units)
@@ -365,6 +366,7 @@ class ReplayServer:
             TimeParams.FROM_TO: ("from", "to"),
             TimeParams.PUBLISH: ("publishDateTimeFrom", "publishDateTimeTo"),
             TimeParams.MEASUREMENT: ("measurementDateTimeFrom", "measurementDateTimeTo"),
+            TimeParams.SUBMISSION: ("submissionDateTimeFrom", "submissionDateTimeTo"),
         }[tp]
         start, end = _parse_ts(_one(query, names[0])), _parse_ts(_one(query, names[1]))
         if end < start:

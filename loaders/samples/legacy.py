@@ -136,6 +136,18 @@ def pn_rows(path: Path) -> list[dict[str, Any]]:
     return _physical(path, "PN", "PN")
 
 
+def qpn_rows(path: Path) -> list[dict[str, Any]]:
+    """PHYBMDATA ``QPN`` records (same layout as PN) -> QPN rows; levels whole MW, as the API's integers."""
+    rows = _physical(path, "QPN", "QPN")
+    for row in rows:
+        for end in ("levelFrom", "levelTo"):
+            level = row[end]
+            if level != int(level):
+                raise LegacyFormatError(f"{path.name}: QPN level {level!r} is not whole MW")
+            row[end] = int(level)
+    return rows
+
+
 def mels_rows(path: Path, kind: str = "MEL") -> list[dict[str, Any]]:
     """PHYBMDATA MEL (or ``kind="MIL"``) records -> MELS (MILS) rows with placeholder notification."""
     dataset = {"MEL": "MELS", "MIL": "MILS"}[kind]

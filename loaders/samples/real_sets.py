@@ -40,7 +40,7 @@ _SAMPLES = {  # elexon_samples/<file>: dataset (captured 2026-05-08 for 2026-05-
     "WINDFOR.json": "WINDFOR",
     "BMUNITS_reference_all.json": "BMUNITS",
 }
-_GRIDSKEW = {  # insights_api_fixtures/<file>: dataset (captured 2026-08-20); others are not registry datasets
+_GRIDSKEW = {  # insights_api_fixtures/<file>: dataset (captured 2026-08-20); B1610 is left out (see real/README.md)
     "gridskew_pn_stream.json": "PN",
     "gridskew_mels_stream.json": "MELS",
     "gridskew_mils_stream.json": "MILS",
@@ -49,6 +49,8 @@ _GRIDSKEW = {  # insights_api_fixtures/<file>: dataset (captured 2026-08-20); ot
     "gridskew_remit_stream.json": "REMIT",
     "gridskew_system_prices.json": "DISEBSP",
     "gridskew_bmunits_truncated.json": "BMUNITS",
+    "gridskew_qpn_stream.json": "QPN",
+    "gridskew_ndf_truncated.json": "NDF",
 }
 _CLOCK_CHANGE = (
     "DISEBSP_2025-10-26_autumn_clock_change_50_periods.json",
@@ -98,6 +100,7 @@ def _clock_change() -> Iterator[tuple[str, Rows]]:
 def _legacy() -> Iterator[tuple[str, Rows]]:
     yield "BOD", legacy.bod_rows(LEGACY_BOD)
     yield "PN", legacy.pn_rows(LEGACY_PHYBM)
+    yield "QPN", legacy.qpn_rows(LEGACY_PHYBM)
     yield "BOALF", legacy.boalf_rows(LEGACY_PHYBM)
     yield "MELS", legacy.mels_rows(LEGACY_PHYBM)
     yield "MILS", legacy.mils_rows(LEGACY_PHYBM)
@@ -117,7 +120,7 @@ REAL_SETS: dict[str, Callable[..., Iterator[tuple[str, Rows]]]] = {
     "samples": _samples,  # small live captures for 2026-05-06 (+ a 2-row BMUNITS list)
     "gridskew": _gridskew,  # small live captures for 2026-08-01 / 2026-08-19 (+ 10-row BMUNITS list)
     "clock_change_disebsp": _clock_change,  # full DISEBSP days 2025-10-26 (50) and 2026-03-29 (46)
-    "legacy_2022_03_19": _legacy,  # BOD/PN/BOALF/MELS/MILS of 2022-03-19 period 27 (legacy CSV)
+    "legacy_2022_03_19": _legacy,  # BOD/PN/QPN/BOALF/MELS/MILS of 2022-03-19 period 27 (legacy CSV)
     "ssp_sbp_niv": _ssp,  # DISEBSP from the SSP/SBP/NIV CSV (2019-04-08 .. 2022-05-25)
     "fuelhh_2022": _fuelhh,  # FUELHH 2022-01-01 .. 2022-08-05
 }

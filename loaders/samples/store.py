@@ -166,7 +166,8 @@ def build_store(
         for key, rows in synth.items():
             dataset, _, variant = key.partition("/")
             path = store_path(root, dataset, day, variant or None)
-            record(key, day.isoformat(), write_ndjson(path, rows, fast=True), "synthetic")
+            day_name = day.isoformat() if get_dataset(dataset).window_column else SNAPSHOT
+            record(key, day_name, write_ndjson(path, rows, fast=True), "synthetic")
         log.info("store %s: synthetic day %s (%s datasets)", root, day, len(synth))
     for (dataset, day), (set_name, rows) in sorted(buckets.items()):
         rows = sorted(rows, key=sort_key(dataset))

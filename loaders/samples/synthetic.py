@@ -22,6 +22,9 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from loaders.registry import DATASETS
+from loaders.samples import synthetic_catalogue as catalogue
+from loaders.samples import synthetic_catalogue_bm as catalogue_bm
 from loaders.samples import synthetic_forecast as forecast
 from loaders.samples import synthetic_market as market
 from loaders.samples.synthetic_bm import UnitDay, build_unit_day, pair_volumes, touched_periods
@@ -31,6 +34,9 @@ from loaders.settlement import day_start_utc, fmt_ts
 Row = dict[str, Any]
 BM_DATASETS = ("BOD", "PN", "MELS", "MILS", "BOALF", "BOAV", "EBOCF")
 SCALES = ("demo", "production")
+# Datasets with a generator of their own here; every other registry dataset gets generic rows from
+# loaders.samples.synthetic_catalogue. Add a dataset here when you give it a specific generator.
+SPECIFIC = frozenset({*market.DAY_DATASETS, *BM_DATASETS, "BMUNITS", *catalogue_bm.GENERATED})
 _ACCEPTANCE_RATE = {"demo": 1.0, "production": 0.9}
 
 
@@ -249,14 +255,18 @@ def generate_day(
     day: date, scale: str = "demo", seed: int = 0, datasets: Iterable[str] | None = None
 ) -> dict[str, list[Row]]:
     """Rows of settlement day ``day`` for the requested datasets (default: every registry dataset
-    except the BMUNITS snapshot -- see :func:`generate_bmunits`)."""
-    wanted = {d.upper() for d in datasets} if datasets is not None else set(market.DAY_DATASETS) | set(BM_DATASETS)
-    unknown = wanted - set(market.DAY_DATASETS) - set(BM_DATASETS) - {"BMUNITS"}
+    except the BMUNITS snapshot -- see :func:`generate_bmunits`). Datasets with no specific generator
+    get generic rows from :mod:`loaders.samples.synthetic_catalogue`."""
+    wanted = {d.upper() for d in datasets} if datasets is not None else set(DATASETS) - {"BMUNITS"}
+    unknown = wanted - set(DATASETS)
     if unknown:
-        raise ValueError(f"no synthetic generator for {sorted(unknown)}")
+        raise ValueError(f"no synthetic generator for {sorted(unknown)}: not registry datasets")
+    # datasets with no specific generator get the generic one (synthetic_catalogue)
+    consistent = wanted & set(catalogue_bm.GENERATED)
+    generic = wanted - SPECIFIC
     c = _Clock(day)
     out: dict[str, list[Row]] = {}
-    need_bm = wanted & {*BM_DATASETS, "DISEBSP"}
+    need_bm = wanted & {*BM_DATASETS, "DISEBSP", *catalogue_bm.BM_UNIT_DATASETS}
     uds = unit_days(day, scale, seed) if need_bm else []
     if "BOD" in wanted:
         out["BOD"] = _bod(uds, c)
@@ -274,6 +284,10 @@ def generate_day(
     so_numbers = {(ud.unit.bm_unit, a.number) for ud in uds for a in ud.acceptances if a.so}
     for name in sorted(wanted & set(market.DAY_DATASETS)):
         out[name] = market.generate(name, day, scale, seed, settlement, so_numbers)
+    for name in sorted(consistent):
+        out[name] = catalogue_bm.generate(name, day, seed, uds, scale)
+    for name in sorted(generic):
+        out.update(catalogue.generate(DATASETS[name], day, scale, seed))
     return out
 
 

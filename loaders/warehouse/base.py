@@ -16,6 +16,7 @@ goes into DuckDB (``read_parquet``) and into a BigQuery load job, and nothing is
 from __future__ import annotations
 
 import abc
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,6 +93,10 @@ class Writer(abc.ABC):
     @abc.abstractmethod
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         """Run a read-only query (SQL in the warehouse's dialect) and return all rows."""
+
+    def held_connection(self) -> contextlib.AbstractContextManager[None]:
+        """Keep one connection for many commits where that saves time (DuckDB); a no-op elsewhere."""
+        return contextlib.nullcontext()
 
     def close(self) -> None:  # pragma: no cover - default no-op
         return None

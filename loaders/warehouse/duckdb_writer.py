@@ -86,11 +86,16 @@ class DuckDBWriter(Writer):
         self.memory_limit = memory_limit
         self.threads = threads
         self._initialised = False
+        self._held: duckdb.DuckDBPyConnection | None = None
 
     # -- connection handling -------------------------------------------------------------------
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open the file, waiting while another process holds the lock."""
+        """Open the file, waiting while another process holds the lock (inside ``held_connection``:
+        the held connection, left open)."""
+        if self._held is not None:
+            yield self._held
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.05
@@ -125,6 +130,24 @@ class DuckDBWriter(Writer):
             yield con
         finally:
             con.close()
+
+    @contextlib.contextmanager
+    def held_connection(self) -> Iterator[None]:
+        """Keep one connection open for many commits (a bulk load such as ``gbpower demo``).
+
+        Opening the file and closing it (which checkpoints) costs ~0.1 s, which dominates a commit
+        of a small window; inside this block every write reuses one connection, and each is still
+        its own transaction. The file stays locked for the whole block, so long-running services
+        (IRIS, cron) must not use it."""
+        if self._held is not None:
+            yield
+            return
+        with self.connect() as con:
+            self._held = con
+            try:
+                yield
+            finally:
+                self._held = None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -3,7 +3,8 @@
     latest ingestion. Adds `unified_key` (hash of the natural key).
 
     api, iris: the two staging relations, passed as literal refs by the generated model so that dbt's
-               lineage and grep both see them, e.g. api=ref('stg_bmrs__boalf'), iris=ref('stg_bmrs__boalf_iris')
+               lineage and grep both see them, e.g. api=ref('stg_bmrs__boalf'), iris=ref('stg_bmrs__boalf_iris');
+               iris=none for a dataset IRIS does not carry (the view then only picks the newest version)
     key:       natural-key columns (snake_case)
     versions:  version columns, newest first when sorted descending
     renames:   {staging_column: unified_column} beyond snake_case (e.g. BOD offer -> offer_price)
@@ -21,11 +22,14 @@ with unioned as (
     where {{ incremental_column }} >= {{ incremental_floor(incremental_column) }}
     {%- endif %}
 
+    {%- if iris is not none %}
+
     union all
 
     select * from {{ iris }}
     {%- if incremental_column and is_incremental() %}
     where {{ incremental_column }} >= {{ incremental_floor(incremental_column) }}
+    {%- endif %}
     {%- endif %}
 
 ),

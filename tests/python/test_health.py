@@ -197,6 +197,67 @@ def test_a_gap_elexon_also_lacks_is_a_source_gap_and_a_documented_one_is_left_ou
     assert documented.details["known_source"] == ["2025-10-27/4"] and "1 documented source gap" in documented.message
 
 
+def test_datasets_elexon_counts_per_period_are_gap_checked_against_its_data_status(writer, tmp_path):
+    """FREQ and BOALF need not have data in every period, so their gaps are the periods Elexon's
+    /data-status counts data points for (the replay counts its store) and the warehouse has none of:
+    FREQ by its readings' half hour (across the autumn clock change), BOALF by settlementPeriodFrom."""
+    from loaders.api.client import ApiClient
+    from loaders.gaps.data_status import fetch_data_status
+    from loaders.replay import ReplayServer
+    from loaders.replay.layout import write_rows
+
+    now = datetime(2025, 10, 27, 3, 0, tzinfo=UTC)  # expected: 26 Oct (50 periods) and 27 Oct 1..4
+    start = datetime(2025, 10, 25, 23, 0, tzinfo=UTC)  # 26 Oct period 1 (BST)
+    source_gap = {start + timedelta(minutes=30 * 7 + m) for m in (0, 15)}  # period 8: no readings anywhere
+    readings = [start + timedelta(minutes=15 * i) for i in range(4 * 26)]
+    at_source = [t for t in readings if t not in source_gap]
+    lost = {start + timedelta(minutes=30 * 48 + m) for m in (0, 15)}  # period 49 of the long day
+    write_rows(
+        tmp_path / "store",
+        FREQ,
+        [{"measurementTime": t.isoformat().replace("+00:00", "Z"), "frequency": 50.0} for t in at_source],
+    )
+    boalf_at_source = [boalf_row(start + timedelta(minutes=30 * k), number=k) for k in (4, 6)]
+    for row, period in zip(boalf_at_source, (5, 7), strict=True):
+        row.update(settlementDate=date(2025, 10, 26), settlementPeriodFrom=period, settlementPeriodTo=period)
+    write_rows(
+        tmp_path / "store",
+        BOALF,
+        [{k: v.isoformat() + ("Z" if isinstance(v, datetime) else "") if isinstance(v, date) else v
+          for k, v in r.items()} for r in boalf_at_source],
+    )  # fmt: skip
+    freq_rows = [{"measurementTime": naive(t), "frequency": 50.0} for t in at_source if t not in lost]
+    load(writer, tmp_path, FREQ, "bmrs_freq", freq_rows)
+    load(writer, tmp_path, BOALF, "bmrs_boalf", boalf_at_source[:1])  # period 7's acceptance is lost
+    with ReplayServer(tmp_path / "store") as server:
+        client = ApiClient(server.base_url, rate_per_s=50)
+        opts = HealthOptions(
+            datasets=["FREQ", "BOALF"],
+            iris=False,
+            max_age={"FREQ": timedelta(days=7), "BOALF": timedelta(days=7)},
+            days=1,
+            fetch_status=lambda ds, a, b: fetch_data_status(client, ds, a, b),
+        )
+        report = run_health(writer, opts, now=now)
+        freq, boalf = by(report, "gaps", "FREQ"), by(report, "gaps", "BOALF")
+        assert freq.status is Status.ERROR and freq.details["missing"] == ["2025-10-26/49"]
+        assert "gbpower backfill -d FREQ --from 2025-10-26 --to 2025-10-26 --force" in freq.message
+        # readings for 26 Oct and 27 Oct periods 1-2, less period 8 (Elexon has none: not a gap)
+        assert freq.details["periods_with_data_at_source"] == 50 - 1 + 2
+        assert boalf.status is Status.ERROR and boalf.details["missing"] == ["2025-10-26/7"]
+
+        refill = [{"measurementTime": naive(t), "frequency": 50.0} for t in at_source]
+        load(writer, tmp_path, FREQ, "bmrs_freq", refill)  # (load replaces the whole table)
+        load(writer, tmp_path, BOALF, "bmrs_boalf", boalf_at_source)
+        healed = run_health(writer, opts, now=now)
+        assert by(healed, "gaps", "FREQ").status is Status.OK
+        assert by(healed, "gaps", "BOALF").status is Status.OK
+    # without the API (--no-source-check) they are not checked, and say so
+    opts.fetch_status = None
+    unchecked = by(run_health(writer, opts, now=now), "gaps", "FREQ")
+    assert unchecked.status is Status.INFO and "not checked" in unchecked.message
+
+
 def test_duplicate_keys_are_an_error(writer, tmp_path):
     now = datetime.now(UTC)
     t = now - timedelta(hours=1)

@@ -326,8 +326,8 @@ def test_deterministic_per_seed():
 def test_unknown_inputs_are_rejected():
     with pytest.raises(ValueError, match="scale"):
         generate_day(NORMAL, "huge", datasets=["BOD"])
-    with pytest.raises(ValueError, match="QPN"):
-        generate_day(NORMAL, datasets=["QPN"])
+    with pytest.raises(ValueError, match="NOTADATASET"):
+        generate_day(NORMAL, datasets=["NOTADATASET"])
 
 
 def test_some_acceptances_reverse_an_earlier_one(days):
