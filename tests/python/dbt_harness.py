@@ -4,16 +4,24 @@ dirs, read run_results.json, and land real Elexon rows through the loader's repl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT / "loaders" / "samples" / "real"
+# dbt's partial parse is tied to its target dir; each run_dbt call gets a fresh one, so a 786-node
+# project would be parsed from scratch (~15 s) every call. The last manifest state for a given
+# warehouse and environment is kept here and handed to the next call; dbt checks every file hash,
+# var and profile value itself and re-parses when anything differs, so a stale copy costs only time.
+PARTIAL_PARSE_CACHE = Path(tempfile.gettempdir()) / f"gbpower-test-partial-parse-{os.getuid()}"
 ATTRIBUTION = "Contains BMRS data © Elexon Limited copyright and database right"
 LEGACY = REAL / "legacy_2022-03-19_SP27"
 CORE_PATHS = [
@@ -101,12 +109,32 @@ def run_dbt(
     full_env.update(env or {})
     if duckdb_path is not None:
         full_env["GBPOWER_DUCKDB"] = str(duckdb_path)
+    cached_parse = _partial_parse_cache(target, full_env, env)
+    if cached_parse.exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached_parse, target_path / "partial_parse.msgpack")
     proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, check=False)
+    _keep_partial_parse(target_path / "partial_parse.msgpack", cached_parse)
     results_file = target_path / "run_results.json"
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
     if results_file.exists():
         results_file.unlink()
     return DbtRun(proc.returncode, proc.stdout + proc.stderr, results)
+
+
+def _partial_parse_cache(target: str, full_env: dict[str, str], env: dict[str, str] | None) -> Path:
+    key = [str(ROOT), target, full_env.get("GBPOWER_DUCKDB", ""), sorted((env or {}).items())]
+    return PARTIAL_PARSE_CACHE / (hashlib.sha256(json.dumps(key).encode()).hexdigest()[:24] + ".msgpack")
+
+
+def _keep_partial_parse(produced: Path, cached: Path) -> None:
+    """Store the run's partial-parse file for the next call (atomically: tests may run side by side)."""
+    if not produced.exists():
+        return
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    staging = cached.with_suffix(f".{os.getpid()}.tmp")
+    shutil.copyfile(produced, staging)
+    os.replace(staging, cached)
 
 
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
