@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 export GBPOWER_HOME := $(CURDIR)
 
-.PHONY: help setup demo test test-fast lint docs bench soak faketime secrets clean
+.PHONY: help setup demo test test-fast lint docs bench bench-scale soak faketime chromium secrets clean
 .DEFAULT_GOAL := setup
 
 ## make help: list the targets (this text)
@@ -27,12 +27,12 @@ demo: setup
 	$(BIN)/gbpower demo
 
 ## make test: every test: the pytest suite (test-fast), then the 30-day soak (installs faketime when missing)
-test: setup secrets faketime
+test: setup secrets faketime chromium
 	$(BIN)/python -m pytest tests/python --durations=25
 	$(SOAK)
 
 ## make test-fast: the pytest suite without the soak (loaders, dbt on DuckDB and on the BigQuery emulator, secret scan)
-test-fast: setup secrets
+test-fast: setup secrets chromium
 	$(BIN)/python -m pytest tests/python --durations=25
 
 ## make lint: ruff (check + format), mypy on loaders/, sqlfluff on every compiled model (DuckDB and BigQuery dialects) + sqlglot BigQuery parse
@@ -50,6 +50,13 @@ docs: setup
 bench: setup
 	$(BIN)/python -m bench.run
 
+## make bench-scale: build time against 7/30/90/365 days of production-size history (~90 min, ~60 GB disk);
+## writes bench/results.scale.json and bench/results.scale.png (POINTS=7,30 for a shorter run)
+POINTS ?= 7,30,90,365
+bench-scale: setup
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[bench]"
+	$(BIN)/python -m bench.scale --points $(POINTS)
+
 ## make soak: the 30-day soak test with injected faults alone (~20-30 min; part of make test)
 SOAK = $(BIN)/python -m pytest tests/soak -s -p no:cacheprovider
 soak: setup faketime
@@ -66,6 +73,18 @@ faketime:
 	    exit 1; \
 	  fi; }
 	@command -v faketime >/dev/null || { echo "faketime is still missing after apt-get install" >&2; exit 1; }
+
+## make chromium: install Debian's chromium, the headless browser of the Sheets preview test, when missing (apt-get as root)
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium (apt-get install -y chromium)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "the Sheets preview test needs chromium: run 'sudo apt-get install -y chromium', then make again" >&2; \
+	    exit 1; \
+	  fi; }
+	@command -v chromium >/dev/null || { echo "chromium is still missing after apt-get install" >&2; exit 1; }
 
 ## make secrets: scan the repository for committed secrets (detect-secrets; part of make test)
 secrets: setup

@@ -15,8 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "export-sheets",
         help="push marts to Google Sheets tabs (config/sheets.yml)",
         description="One atomic write per tab: values, number formats, header, 'last updated (UTC)' "
-        "and clearing of stale rows; missing tabs are created; 429/5xx are retried. Exit 1 if any "
-        "tab failed (the others are still written).",
+        "and clearing of stale rows (a dashboard tab: every block, config formulas, freshness colours "
+        "and charts); missing tabs are created; 429/5xx are retried. Exit 1 if any tab failed (the "
+        "others are still written).",
     )
     p.add_argument(
         "--config",
@@ -29,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="write each tab as DIR/<spreadsheet>__<tab>.csv instead of calling Google",
+        help="write each tab as DIR/<spreadsheet>__<tab>.csv (a dashboard tab: one CSV per block) and "
+        "DIR/index.html, an offline preview of every tab, instead of calling Google",
     )
     p.add_argument("--tab", action="append", default=None, metavar="NAME", help="only this tab (repeatable)")
     p.add_argument("--target", choices=["duckdb", "bigquery"], default=None)

@@ -45,9 +45,13 @@ def refs(sql: str) -> list[str]:
 
 
 def exposure(tab: TabSpec) -> dict:
+    from loaders.sheets.cells import a1
+
     columns = ", ".join(c.name for c in tab.columns)
     shown = f" ordered by {tab.order_by}" if tab.order_by else ""
     shown += f", first {tab.limit} rows" if tab.limit else ""
+    if tab.layout:  # a dashboard layout: name its blocks rather than every column
+        columns = "of its blocks " + ", ".join(f"{b.name} ({a1(b.start_row, b.start_col)})" for b in tab.blocks)
     return {
         "name": exposure_name(tab.tab),
         "label": tab.tab,

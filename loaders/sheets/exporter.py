@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from loaders.sheets.cells import csv_value, tab_requests
-from loaders.sheets.config import ExportConfig, SheetsConfigError, TabSpec
+from loaders.sheets.cells import csv_value, layout_requests, tab_requests
+from loaders.sheets.config import BlockSpec, ExportConfig, SheetsConfigError, TabSpec
+from loaders.sheets.preview import PreviewTab, write_preview
 from loaders.warehouse.base import Writer
 
 log = logging.getLogger(__name__)
@@ -32,15 +33,24 @@ def relation(writer: Writer, schema: str, model: str) -> str:
     return f"{schema}.{model}"
 
 
-def tab_sql(spec: TabSpec, writer: Writer, schema: str) -> str:
-    body = _REF.sub(lambda m: relation(writer, schema, m.group(1)), spec.sql)
-    cols = ", ".join(f"q.{c.name}" for c in spec.columns)
+def block_sql(block: BlockSpec, writer: Writer, schema: str) -> str:
+    body = _REF.sub(lambda m: relation(writer, schema, m.group(1)), block.sql)
+    cols = ", ".join(f"q.{c.name}" for c in block.query_columns)
     sql = f"select {cols} from ({body}) as q"
-    if spec.order_by:
-        sql += f" order by {spec.order_by}"
-    if spec.limit:
-        sql += f" limit {int(spec.limit)}"
+    if block.order_by:
+        sql += f" order by {block.order_by}"
+    if block.limit:
+        sql += f" limit {int(block.limit)}"
     return sql
+
+
+def tab_sql(spec: TabSpec, writer: Writer, schema: str) -> str:
+    """The query of a plain (one-block) tab."""
+    return block_sql(spec.blocks[0], writer, schema)
+
+
+class BlockQueryError(RuntimeError):
+    """A layout block's query failed (the message names the block)."""
 
 
 @dataclass
@@ -55,6 +65,7 @@ class TabResult:
 @dataclass
 class ExportSummary:
     results: list[TabResult] = field(default_factory=list)
+    preview: Path | None = None  # dry run: DIR/index.html
 
     @property
     def ok(self) -> bool:
@@ -69,27 +80,45 @@ class ExportSummary:
                 out.append(f"FAILED  {r.label}: {r.error}")
         good = sum(r.ok for r in self.results)
         out.append(f"{good}/{len(self.results)} tabs exported")
+        if self.preview is not None:
+            out.append(f"preview: {self.preview}")
         return out
 
 
-def csv_name(spec: TabSpec) -> str:
-    return _SAFE_NAME.sub("_", f"{spec.spreadsheet_alias}__{spec.tab}").strip("_") + ".csv"
+def csv_name(spec: TabSpec, block: BlockSpec | None = None) -> str:
+    """``<alias>__<tab>.csv``; a layout tab's blocks: ``<alias>__<tab>__<block>.csv``."""
+    stem = f"{spec.spreadsheet_alias}__{spec.tab}" + (f"__{block.name}" if block is not None and spec.layout else "")
+    return _SAFE_NAME.sub("_", stem).strip("_") + ".csv"
 
 
-def write_csv(spec: TabSpec, rows: list[tuple], out_dir: Path) -> Path:
+def write_csv(spec: TabSpec, rows: list[tuple], out_dir: Path, block: BlockSpec | None = None) -> Path:
+    """The query's rows (formula columns are not written: they exist only in the sheet)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / csv_name(spec)
+    path = out_dir / csv_name(spec, block)
+    cols = (block or spec.blocks[0]).query_columns
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow([c.header for c in spec.columns])
+        w.writerow([c.header for c in cols])
         w.writerows([csv_value(v) for v in r] for r in rows)
     tmp.replace(path)
     return path
 
 
+def requests_for(
+    spec: TabSpec, rows: dict[str, list[tuple]], updated: datetime, sheet: dict[str, Any] | None, new_id: int
+) -> list[dict[str, Any]]:
+    """The requests of the tab's one batchUpdate (``sheet``: its current Sheet resource or None)."""
+    if spec.layout:
+        return layout_requests(spec, rows, updated, sheet, new_id)
+    return tab_requests(spec, rows[spec.blocks[0].name], updated, sheet and sheet["properties"], new_id)
+
+
 class SheetsTarget:
-    """The Google side: one metadata read per spreadsheet, one batchUpdate per tab."""
+    """The Google side: one metadata read per spreadsheet (per tab written to it), one batchUpdate
+    per tab."""
+
+    FIELDS = "sheets.properties,sheets.conditionalFormats,sheets.charts.chartId"
 
     def __init__(self, client: Any) -> None:
         self.http = client.http_client
@@ -98,17 +127,17 @@ class SheetsTarget:
     def sheets(self, spreadsheet_id: str) -> dict[str, dict[str, Any]]:
         if spreadsheet_id not in self._sheets:
             meta = self.http.fetch_sheet_metadata(
-                spreadsheet_id, params={"includeGridData": "false", "fields": "sheets.properties"}
+                spreadsheet_id, params={"includeGridData": "false", "fields": self.FIELDS}
             )
-            self._sheets[spreadsheet_id] = {s["properties"]["title"]: s["properties"] for s in meta.get("sheets", [])}
+            self._sheets[spreadsheet_id] = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
         return self._sheets[spreadsheet_id]
 
-    def write(self, spec: TabSpec, rows: list[tuple], updated: datetime) -> None:
+    def write(self, spec: TabSpec, rows: dict[str, list[tuple]], updated: datetime) -> None:
         existing = self.sheets(spec.spreadsheet_id)
         current = existing.get(spec.tab)
-        used = {int(p["sheetId"]) for p in existing.values()}
+        used = {int(s["properties"]["sheetId"]) for s in existing.values()}
         new_id = next(i for i in iter(lambda: random.randint(1, 2**31 - 1), None) if i not in used)
-        body = {"requests": tab_requests(spec, rows, updated, current, new_id)}
+        body = {"requests": requests_for(spec, rows, updated, current, new_id)}
         self.http.batch_update(spec.spreadsheet_id, body)
         # keep our picture of the grid current (a later tab of this run may share the spreadsheet)
         self._sheets.pop(spec.spreadsheet_id, None)
@@ -138,6 +167,8 @@ def export(
                 )
             client = open_client(cfg.credentials)
         target = SheetsTarget(client)
+    previews: list[PreviewTab] = []
+    updated = now or datetime.now(UTC)
     for spec in tabs:
         result = TabResult(spec.label)
         summary.results.append(result)
@@ -145,16 +176,29 @@ def export(
         try:
             if target is not None and not spec.spreadsheet_id:
                 raise SheetsConfigError(f"spreadsheet alias {spec.spreadsheet_alias!r} has no id in {cfg.path}")
-            rows = writer.query(tab_sql(spec, writer, cfg.schema))
-            result.rows = len(rows)
+            rows: dict[str, list[tuple]] = {}
+            for block in spec.blocks:
+                try:
+                    rows[block.name] = writer.query(block_sql(block, writer, cfg.schema))
+                except Exception as exc:
+                    if not spec.layout:
+                        raise
+                    raise BlockQueryError(f"block {block.name!r}: {type(exc).__name__}: {exc}") from exc
+            result.rows = sum(len(r) for r in rows.values())
             if target is None:
-                result.output = str(write_csv(spec, rows, dry_run_dir))  # type: ignore[arg-type]
+                out: Path = dry_run_dir  # type: ignore[assignment]
+                paths = [write_csv(spec, rows[b.name], out, b) for b in spec.blocks]
+                result.output = str(paths[0]) if len(paths) == 1 else f"{len(paths)} CSVs in {out}"
+                reqs = requests_for(spec, rows, updated, None, len(previews) + 1)
+                previews.append(PreviewTab(spec, reqs, {name: len(r) for name, r in rows.items()}))
             else:
-                target.write(spec, rows, now or datetime.now(UTC))
+                target.write(spec, rows, updated)
                 result.output = f"spreadsheet {spec.spreadsheet_id}"
             result.ok = True
-            log.info("exported %s: %d rows in %.1fs", spec.label, len(rows), time.monotonic() - t0)
+            log.info("exported %s: %d rows in %.1fs", spec.label, result.rows, time.monotonic() - t0)
         except Exception as exc:  # one bad tab must not stop the others
             result.error = f"{type(exc).__name__}: {exc}"
             log.error("tab %s failed (left as it was): %s", spec.label, result.error)
+    if dry_run_dir is not None:
+        summary.preview = write_preview(previews, dry_run_dir / "index.html", cfg, summary, updated)
     return summary

@@ -9,9 +9,14 @@ with 400, as they would at Google. Each problem is also recorded in ``server.err
 assert the exporter never sent a malformed request.
 
 Semantics implemented (enough for the exporter, applied atomically like Google does): spreadsheets.get
-(with ``fields`` masks), spreadsheets.batchUpdate with ``addSheet``, ``appendDimension`` and
-``updateCells`` (range + rows + field mask: the part of the range the rows do not cover is cleared,
-a range beyond the grid is an error). Other request kinds answer 400 ("not implemented by the fake").
+(with ``fields`` masks: properties, conditionalFormats, charts), spreadsheets.batchUpdate with
+``addSheet``, ``appendDimension``, ``updateCells`` (range + rows + field mask: the part of the range the
+rows do not cover is cleared, a range beyond the grid is an error; an ExtendedValue must hold exactly
+one kind of value and a formulaValue must start with '='), ``repeatCell``, ``addConditionalFormatRule``
+/ ``deleteConditionalFormatRule`` (ranges inside the grid, exactly one of booleanRule/gradientRule,
+the condition's number of values, index in range), ``addChart`` (every source range and the anchor
+cell inside an existing grid, unique chartId) and ``deleteEmbeddedObject``. Other request kinds answer
+400 ("not implemented by the fake").
 
 Authentication: POST /token (the key file's token_uri) takes the service-account JWT-bearer grant; the
 JWT's RS256 signature is verified with the test key's public half, and its claims (iss, aud = Google's
@@ -27,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography.exceptions import InvalidSignature
@@ -74,7 +79,7 @@ class FakeSheets:
             "sheetType": "GRID",
             "gridProperties": {"rowCount": rows, "columnCount": cols},
         }
-        return {"properties": props, "cells": {}}
+        return {"properties": props, "cells": {}, "conditionalFormats": [], "charts": []}
 
     def fail(
         self,
@@ -183,8 +188,21 @@ class FakeSheets:
         if fields:
             self.discovery.check_mask(fields, "Spreadsheet", "fields")
         ss = self.spreadsheets[sid]
-        sheets = [{"properties": copy.deepcopy(s["properties"])} for s in ss["sheets"]]
-        if fields == "sheets.properties":
+        paths = [p.strip() for p in fields.split(",") if p.strip()]
+        only_sheets = bool(paths) and all(p.startswith("sheets.") for p in paths)
+        wanted = {p.split(".")[1] for p in paths if p.startswith("sheets.")} if only_sheets else None
+        sheets = []
+        for s in ss["sheets"]:
+            out: dict[str, Any] = {"properties": copy.deepcopy(s["properties"])}
+            if s["conditionalFormats"]:
+                out["conditionalFormats"] = copy.deepcopy(s["conditionalFormats"])
+            if s["charts"]:
+                charts = copy.deepcopy(s["charts"])
+                if "sheets.charts.chartId" in paths:
+                    charts = [{"chartId": c["chartId"]} for c in charts]
+                out["charts"] = charts
+            sheets.append({k: v for k, v in out.items() if wanted is None or k in wanted})
+        if only_sheets:
             return {"sheets": sheets}
         return {"spreadsheetId": sid, "properties": {"title": ss["title"]}, "sheets": sheets}
 
@@ -241,22 +259,157 @@ class FakeSheets:
         grid[key] += length
         return {}
 
+    def _grid_range(self, state: dict, rng: dict, where: str) -> tuple[dict, int, int, int, int]:
+        """A GridRange's sheet and bounds (unbounded sides = the grid's edge); outside the grid: 400."""
+        sheet = self._by_id(state, rng.get("sheetId", 0), where)
+        grid = sheet["properties"]["gridProperties"]
+        r0, c0 = int(rng.get("startRowIndex", 0)), int(rng.get("startColumnIndex", 0))
+        r1, c1 = int(rng.get("endRowIndex", grid["rowCount"])), int(rng.get("endColumnIndex", grid["columnCount"]))
+        if not (0 <= r0 <= r1 <= grid["rowCount"] and 0 <= c0 <= c1 <= grid["columnCount"]):
+            raise Invalid(
+                f"{where}: Range exceeds grid limits. Max rows: {grid['rowCount']}, max columns: {grid['columnCount']}"
+            )
+        return sheet, r0, r1, c0, c1
+
+    @staticmethod
+    def _check_cell(cell: dict, where: str) -> None:
+        for key in ("userEnteredValue", "effectiveValue"):
+            value = cell.get(key)
+            if value is None:
+                continue
+            if len(value) != 1:
+                raise Invalid(f"{where}.{key}: exactly one kind of value must be set, got {sorted(value)}")
+            formula = value.get("formulaValue")
+            if formula is not None and not formula.startswith("="):
+                raise Invalid(f"{where}.{key}.formulaValue: a formula must start with '=', got {formula[:40]!r}")
+
+    def _req_repeatCell(self, state: dict, body: dict, where: str) -> dict:
+        paths = self.discovery.check_mask(body.get("fields", ""), "CellData", f"{where}.fields")
+        if "range" not in body:
+            raise Invalid(f"{where}: range is required")
+        sheet, r0, r1, c0, c1 = self._grid_range(state, body["range"], where)
+        new = body.get("cell", {})
+        self._check_cell(new, f"{where}.cell")
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                cur = sheet["cells"].get((r, c), {})
+                for path in paths:
+                    cur = _apply_path(cur, new, path)
+                if cur:
+                    sheet["cells"][(r, c)] = cur
+                else:
+                    sheet["cells"].pop((r, c), None)
+        return {}
+
+    _CONDITION_VALUES: ClassVar[dict[str, int]] = {
+        "NUMBER_BETWEEN": 2,
+        "NUMBER_NOT_BETWEEN": 2,
+        "BLANK": 0,
+        "NOT_BLANK": 0,
+    }
+
+    def _req_addConditionalFormatRule(self, state: dict, body: dict, where: str) -> dict:
+        rule = body.get("rule")
+        if not rule:
+            raise Invalid(f"{where}: rule is required")
+        ranges = rule.get("ranges") or []
+        if not ranges:
+            raise Invalid(f"{where}.rule.ranges: at least one range is required")
+        sheets = {id(self._grid_range(state, g, f"{where}.rule.ranges[{i}]")[0]) for i, g in enumerate(ranges)}
+        if len(sheets) != 1:
+            raise Invalid(f"{where}.rule.ranges: all ranges must be on the same sheet")
+        if ("booleanRule" in rule) == ("gradientRule" in rule):
+            raise Invalid(f"{where}.rule: exactly one of booleanRule or gradientRule must be set")
+        if "booleanRule" in rule:
+            cond = rule["booleanRule"].get("condition") or {}
+            if "type" not in cond:
+                raise Invalid(f"{where}.rule.booleanRule.condition.type is required")
+            want = self._CONDITION_VALUES.get(cond["type"], 1 if cond["type"].startswith("NUMBER_") else None)
+            got = len(cond.get("values", []))
+            if want is not None and got != want:
+                raise Invalid(f"{where}: condition {cond['type']} takes {want} value(s), got {got}")
+            if cond["type"].startswith("NUMBER_"):
+                for v in cond.get("values", []):
+                    try:
+                        float(v.get("userEnteredValue", ""))
+                    except ValueError:
+                        raise Invalid(f"{where}: {cond['type']} needs numbers, got {v!r}") from None
+        sheet = self._grid_range(state, ranges[0], where)[0]
+        index = int(body.get("index", 0))
+        if not 0 <= index <= len(sheet["conditionalFormats"]):
+            raise Invalid(f"{where}.index: {index} is out of range (0..{len(sheet['conditionalFormats'])})")
+        sheet["conditionalFormats"].insert(index, copy.deepcopy(rule))
+        return {}
+
+    def _req_deleteConditionalFormatRule(self, state: dict, body: dict, where: str) -> dict:
+        sheet = self._by_id(state, body.get("sheetId", 0), where)
+        index = int(body.get("index", 0))
+        if not 0 <= index < len(sheet["conditionalFormats"]):
+            raise Invalid(f"{where}: No conditional format on sheet {body.get('sheetId', 0)} at index {index}")
+        return {"deleteConditionalFormatRule": {"rule": sheet["conditionalFormats"].pop(index)}}
+
+    def _req_addChart(self, state: dict, body: dict, where: str) -> dict:
+        chart = copy.deepcopy(body.get("chart") or {})
+        spec = chart.get("spec") or {}
+        kinds = [k for k in spec if k.endswith("Chart")]
+        if len(kinds) != 1:
+            raise Invalid(f"{where}.chart.spec: exactly one chart kind must be set, got {kinds}")
+        basic = spec.get("basicChart")
+        if basic is not None:
+            if "chartType" not in basic:
+                raise Invalid(f"{where}.chart.spec.basicChart.chartType is required")
+            sources = [d.get("domain", {}) for d in basic.get("domains", [])]
+            sources += [s.get("series", {}) for s in basic.get("series", [])]
+            if not basic.get("series"):
+                raise Invalid(f"{where}.chart.spec.basicChart: at least one series is required")
+            for i, src in enumerate(sources):
+                ranges = (src.get("sourceRange") or {}).get("sources") or []
+                if not ranges:
+                    raise Invalid(f"{where}: chart data {i} has no sourceRange.sources")
+                for g in ranges:
+                    self._grid_range(state, g, f"{where}: chart data {i}")
+        pos = chart.get("position") or {}
+        overlay = pos.get("overlayPosition")
+        if overlay is not None:
+            anchor = overlay.get("anchorCell") or {}
+            sheet = self._by_id(state, anchor.get("sheetId", 0), f"{where}.chart.position")
+            grid = sheet["properties"]["gridProperties"]
+            row, col = anchor.get("rowIndex", 0), anchor.get("columnIndex", 0)
+            if not (0 <= row < grid["rowCount"] and 0 <= col < grid["columnCount"]):
+                raise Invalid(f"{where}.chart.position.overlayPosition.anchorCell is outside the grid")
+        elif pos.get("sheetId") is not None:
+            sheet = self._by_id(state, pos["sheetId"], f"{where}.chart.position")
+        elif pos.get("newSheet"):
+            raise Invalid(f"{where}: newSheet charts are not implemented by the fake")
+        else:
+            raise Invalid(f"{where}.chart.position is required")
+        ids = {c["chartId"] for s in state["sheets"] for c in s["charts"]}
+        chart_id = int(chart.get("chartId", max(ids, default=0) + 1))
+        if chart_id in ids:
+            raise Invalid(f"{where}: chart id {chart_id} is already in use")
+        chart["chartId"] = chart_id
+        sheet["charts"].append(chart)
+        return {"addChart": {"chart": copy.deepcopy(chart)}}
+
+    def _req_deleteEmbeddedObject(self, state: dict, body: dict, where: str) -> dict:
+        oid = int(body.get("objectId", -1))
+        for s in state["sheets"]:
+            for c in s["charts"]:
+                if c["chartId"] == oid:
+                    s["charts"].remove(c)
+                    return {}
+        raise Invalid(f"{where}: No embedded object with id: {oid}")
+
     def _req_updateCells(self, state: dict, body: dict, where: str) -> dict:
         paths = self.discovery.check_mask(body.get("fields", ""), "CellData", f"{where}.fields")
         if ("range" in body) == ("start" in body):
             raise Invalid(f"{where}: exactly one of range or start must be set")
         rows = body.get("rows", [])
+        for i, row in enumerate(rows):
+            for j, cell in enumerate(row.get("values", [])):
+                self._check_cell(cell, f"{where}.rows[{i}].values[{j}]")
         if "range" in body:
-            rng = body["range"]
-            sheet = self._by_id(state, rng.get("sheetId", 0), where)
-            grid = sheet["properties"]["gridProperties"]
-            r0, c0 = int(rng.get("startRowIndex", 0)), int(rng.get("startColumnIndex", 0))
-            r1, c1 = int(rng.get("endRowIndex", grid["rowCount"])), int(rng.get("endColumnIndex", grid["columnCount"]))
-            if not (0 <= r0 <= r1 <= grid["rowCount"] and 0 <= c0 <= c1 <= grid["columnCount"]):
-                raise Invalid(
-                    f"{where}: Range exceeds grid limits. Max rows: {grid['rowCount']}, "
-                    f"max columns: {grid['columnCount']}"
-                )
+            sheet, r0, r1, c0, c1 = self._grid_range(state, body["range"], where)
             if len(rows) > r1 - r0 or any(len(r.get("values", [])) > c1 - c0 for r in rows):
                 raise Invalid(f"{where}: the rows do not fit in the range")
             targets = [(r, c) for r in range(r0, r1) for c in range(c0, c1)]

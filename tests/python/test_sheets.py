@@ -297,7 +297,8 @@ def test_cli_dry_run_and_push(fake, key_file, warehouse, duckdb_path, tmp_path, 
     monkeypatch.setenv("GBPOWER_DUCKDB", str(duckdb_path))
     cfg = write_config(tmp_path, key_file, [PRICES, TOP])
     assert main(["export-sheets", "--config", str(cfg), "--dry-run", str(tmp_path / "out")]) == 0
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["dash__Existing.csv", "dash__Prices_today.csv"]
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["dash__Existing.csv", "dash__Prices_today.csv", "index.html"]  # + the preview
     assert fake.calls == []  # dry run: Google never called
     assert main(["export-sheets", "--config", str(cfg), "--tab", "Existing"]) == 0
     assert "1/1 tabs exported" in capsys.readouterr().out
@@ -335,11 +336,13 @@ def test_push_without_credentials_is_a_clear_error(warehouse, duckdb_path, tmp_p
 
 
 def test_shipped_config_names_real_mart_columns(monkeypatch):
-    """config/sheets.yml: six dashboard tabs, each reading a model dbt documents, with columns the
-    model documents (so a renamed mart column breaks this test, not the 15-minute cron job)."""
+    """config/sheets.yml: the GB Live layout and six table tabs, each block reading a model dbt
+    documents, with columns the model documents (so a renamed mart column breaks this test, not the
+    15-minute cron job)."""
     monkeypatch.setenv("GBPOWER_SHEETS_DASHBOARD_ID", "dashboard-id")
     cfg = load_config(project_config.project_root() / "config/sheets.yml")
     assert [t.tab for t in cfg.tabs] == [
+        "GB Live",
         "Generation mix",
         "System prices today",
         "BM revenue by unit",
@@ -352,11 +355,17 @@ def test_shipped_config_names_real_mart_columns(monkeypatch):
         for m in (yaml.safe_load(yml.read_text()) or {}).get("models", []):
             documented[m["name"]] = {c["name"] for c in m.get("columns", [])}
     for t in cfg.tabs:
-        model = t.sql.split("ref('")[1].split("'")[0]
-        assert model in documented, (t.tab, model)
-        missing = {c.name for c in t.columns} - documented[model]
-        assert not missing, (t.tab, model, missing)
+        for b in t.blocks:
+            if b.sql.startswith("select * from {{ ref("):  # model: (a query's columns are its own)
+                model = b.sql.split("ref('")[1].split("'")[0]
+                assert model in documented, (t.tab, b.name, model)
+                missing = {c.name for c in b.query_columns} - documented[model]
+                assert not missing, (t.tab, b.name, model, missing)
         assert t.spreadsheet_id == "dashboard-id"
+    gb_live = cfg.tabs[0]
+    assert gb_live.layout and {b.name for b in gb_live.blocks} >= {
+        "as_of", "freshness", "headline", "fuel", "interconnectors", "frequency", "market", "outages"
+    }  # fmt: skip
 
 
 def test_cron_line_runs_the_export_end_to_end(fake, key_file, warehouse, duckdb_path, tmp_path):
