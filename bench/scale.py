@@ -106,15 +106,17 @@ class Bench:
         log.info("dbt %s: %.1f s (peak RSS %.0f MB)", " ".join(args), seconds, peak_mb)
         return seconds, peak_mb
 
-    def rows_read(self) -> int:
-        """Rows the last build's statements scan, from DuckDB's profiler (see the module doc)."""
+    def rows_read(self) -> tuple[int, dict[str, int]]:
+        """Rows the last build's statements scan, from DuckDB's profiler (see the module doc): the
+        total and the rows per node."""
         results = json.loads((self.target / "run_results.json").read_text())["results"]
         manifest = json.loads((self.target / "manifest.json").read_text())["nodes"]
         profile = self.workdir / "profile.json"
-        total = 0
+        per_node: dict[str, int] = {}
         con = duckdb.connect(str(self.db), read_only=True, config={"memory_limit": self.memory_limit})
         try:
             con.execute("SET TimeZone = 'UTC'")
+            con.execute("SET enable_progress_bar = false")
             con.execute("PRAGMA enable_profiling = 'json'")
             con.execute(f"PRAGMA profiling_output = '{profile}'")
             for r in results:
@@ -125,10 +127,10 @@ class Bench:
                 if not sql or kind not in ("model", "test") or materialized == "view":
                     continue
                 con.execute(sql).fetchall()
-                total += int(json.loads(profile.read_text()).get("cumulative_rows_scanned", 0))
+                per_node[r["unique_id"]] = int(json.loads(profile.read_text()).get("cumulative_rows_scanned", 0))
         finally:
             con.close()
-        return total
+        return sum(per_node.values()), per_node
 
     def rows_in_window(self, floor: date) -> int:
         from loaders.registry import DATASETS
@@ -183,6 +185,7 @@ def run(results: dict, workdir: Path, points: tuple[int, ...], memory_limit: str
         landed_to = FIRST_DAY - timedelta(days=1)
         landing_s = 0.0
         landing_rss = 0.0
+        readers: dict[str, dict[str, int]] = {}
         for n in points:
             last = FIRST_DAY + timedelta(days=n - 1)
             if last > landed_to:
@@ -198,19 +201,23 @@ def run(results: dict, workdir: Path, points: tuple[int, ...], memory_limit: str
             landing_s, landing_rss, landed_to = landing_s + s, max(landing_rss, rss), today
             inc_s, _ = bench.dbt(["--test-scope", "window", "build"], today)
             results[f"scale_incremental_build_s_{n}d"] = round(inc_s, 1)
-            results[f"scale_rows_read_incremental_{n}d"] = bench.rows_read()
+            rows_read, per_node = bench.rows_read()
+            results[f"scale_rows_read_incremental_{n}d"] = rows_read
+            top = sorted(per_node.items(), key=lambda kv: -kv[1])[:15]
+            readers[f"{n}d"] = {k.split(".", 2)[-1]: v for k, v in top}
             results[f"scale_rows_in_window_{n}d"] = bench.rows_in_window(today - timedelta(days=lookback_days()))
             results["scale_duckdb_file_gb_" + f"{n}d"] = round(bench.db.stat().st_size / 2**30, 2)
             log.info("point %d days: %s", n, {k: v for k, v in results.items() if k.endswith(f"_{n}d")})
-            write(results, points)
+            write(results, points, readers)
     finally:
         server.terminate()
         server.wait()
 
 
-def write(results: dict, points: tuple[int, ...]) -> None:
-    out = HERE / "results.scale.json"
-    out.write_text(json.dumps({"machine": machine(), "points": list(points), "metrics": results}, indent=2) + "\n")
+def write(results: dict, points: tuple[int, ...], readers: dict[str, dict[str, int]]) -> None:
+    """results.scale.json: the machine, the metrics and, per point, the 15 statements that read most."""
+    doc = {"machine": machine(), "points": list(points), "metrics": results, "top_readers": readers}
+    (HERE / "results.scale.json").write_text(json.dumps(doc, indent=2) + "\n")
     plot(results, points, HERE / "results.scale.png")
 
 
@@ -249,7 +256,6 @@ def main() -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     results: dict = {}
     run(results, args.workdir, points, args.memory_limit)
-    write(results, points)
     print(json.dumps(results, indent=2, sort_keys=True))
     return 0
 
