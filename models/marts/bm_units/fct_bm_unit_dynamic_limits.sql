@@ -1,0 +1,161 @@
+{#- Dynamic data of every BM unit as validity intervals: one row per declaration of one parameter
+    (SEL, SIL, MDV, MDP, NDZ, NTO, NTB, MZT, MNZT, RURE, RDRE, RURI, RDRI), valid from its time until
+    the unit's next declaration of the same parameter (valid_to null: still in force). Tall rather
+    than wide: the parameters are declared independently, at different times, so a wide row would
+    have to cut every unit's timeline at every change of any parameter; tall keeps each declaration
+    as Elexon published it, and `where parameter = 'SEL'` (or a pivot) reads one limit next to the
+    acceptances (acceptance_time >= valid_from and (valid_to is null or acceptance_time < valid_to)).
+    Re-published declarations: the unified views keep the newest version per (unit, time).
+
+    Incremental on the declaration's settlement date. A run re-reads the declarations from the
+    incremental floor on; the only stored row a new declaration can close is each unit-parameter's
+    last one before the floor, so the run also re-emits the stored settlement days holding those rows
+    (their other rows unchanged, the last ones closed by the first new declaration). Those days can
+    lie before the floor, so on BigQuery the MERGE is not pruned to the lookback window (the table
+    is small: declarations, not time series). -#}
+{%- set cfg = incremental_config(unique_key=['bm_unit', 'parameter', 'valid_from'], cluster_by=['bm_unit']) -%}
+{%- do cfg.pop('incremental_predicates', none) -%}
+{{ config(**cfg) }}
+
+{%- set number = gbp_type('number') -%}
+{#- (dataset, its unified model (literal refs, so lineage and grep see them), value column, what it
+    is, unit of measure); the run-rate datasets' value is rate1 -#}
+{%- set parameters = [
+    ('SEL', ref('bmrs_sel_unified'), 'level', 'Stable export limit', 'MW'),
+    ('SIL', ref('bmrs_sil_unified'), 'level', 'Stable import limit', 'MW'),
+    ('MDV', ref('bmrs_mdv_unified'), 'volume_max', 'Maximum delivery volume', 'MWh'),
+    ('MDP', ref('bmrs_mdp_unified'), 'period_max', 'Maximum delivery period', 'minutes'),
+    ('NDZ', ref('bmrs_ndz_unified'), 'notice', 'Notice to deviate from zero', 'minutes'),
+    ('NTO', ref('bmrs_nto_unified'), 'notice', 'Notice to deliver offers', 'minutes'),
+    ('NTB', ref('bmrs_ntb_unified'), 'notice', 'Notice to deliver bids', 'minutes'),
+    ('MZT', ref('bmrs_mzt_unified'), 'period_min', 'Minimum zero time', 'minutes'),
+    ('MNZT', ref('bmrs_mnzt_unified'), 'period_min', 'Minimum non-zero time', 'minutes'),
+    ('RURE', ref('bmrs_rure_unified'), 'rate1', 'Run-up rate export', 'MW/minute'),
+    ('RDRE', ref('bmrs_rdre_unified'), 'rate1', 'Run-down rate export', 'MW/minute'),
+    ('RURI', ref('bmrs_ruri_unified'), 'rate1', 'Run-up rate import', 'MW/minute'),
+    ('RDRI', ref('bmrs_rdri_unified'), 'rate1', 'Run-down rate import', 'MW/minute'),
+] -%}
+
+with
+
+{% for code, unified, value_column, description, uom in parameters %}
+{{ code | lower }}_input as (
+
+    select * from {{ unified }}
+    where {{ incremental_window('settlement_date') }}
+
+),
+
+{% endfor -%}
+
+declarations as (
+
+    {%- for code, unified, value_column, description, uom in parameters %}
+    {%- set rates = value_column == 'rate1' %}
+    select
+        coalesce(bm_unit, national_grid_bm_unit) as bm_unit,
+        national_grid_bm_unit,
+        '{{ code }}' as parameter,
+        '{{ description }}' as parameter_name,
+        cast({{ value_column }} as {{ number }}) as value,
+        '{{ uom }}' as unit_of_measure,
+        {%- for rate_column in ['rate1', 'elbow2', 'rate2', 'elbow3', 'rate3'] %}
+        cast({{ rate_column if rates else 'null' }} as {{ number }}) as {{ rate_column }},
+        {%- endfor %}
+        time as valid_from,
+        settlement_date,
+        settlement_period
+    from {{ code | lower }}_input
+    {%- if not loop.last %}
+
+    union all
+    {% endif %}
+    {%- endfor %}
+
+),
+
+intervals as (
+
+    select
+        *,
+        lead(valid_from) over (partition by bm_unit, parameter order by valid_from) as valid_to
+    from declarations
+
+)
+
+{%- if is_incremental() %},
+
+stored as (
+
+    select * from {{ this }}
+    where settlement_date < {{ incremental_floor() }}
+
+),
+
+-- each unit-parameter's last stored declaration before the floor: a new declaration closes it
+last_stored as (
+
+    select bm_unit, parameter, max(valid_from) as valid_from
+    from stored
+    group by bm_unit, parameter
+
+),
+
+carried_days as (
+
+    select distinct stored.settlement_date
+    from stored
+    inner join last_stored
+        on stored.bm_unit = last_stored.bm_unit
+        and stored.parameter = last_stored.parameter
+        and stored.valid_from = last_stored.valid_from
+
+),
+
+first_new as (
+
+    select bm_unit, parameter, min(valid_from) as valid_from
+    from declarations
+    group by bm_unit, parameter
+
+),
+
+carried as (
+
+    select
+        {{ star_except(['valid_to'], 'stored') }},
+        case
+            when last_stored.valid_from is not null then first_new.valid_from
+            else stored.valid_to
+        end as valid_to
+    from stored
+    inner join carried_days
+        on stored.settlement_date = carried_days.settlement_date
+    left join last_stored
+        on stored.bm_unit = last_stored.bm_unit
+        and stored.parameter = last_stored.parameter
+        and stored.valid_from = last_stored.valid_from
+    left join first_new
+        on stored.bm_unit = first_new.bm_unit
+        and stored.parameter = first_new.parameter
+
+)
+{%- endif %}
+
+{%- set columns = [
+    'bm_unit', 'national_grid_bm_unit', 'parameter', 'parameter_name', 'value', 'unit_of_measure',
+    'rate1', 'elbow2', 'rate2', 'elbow3', 'rate3', 'valid_from', 'valid_to', 'settlement_date',
+    'settlement_period',
+] %}
+
+select
+    {{ columns | join(',\n    ') }}
+from intervals
+{%- if is_incremental() %}
+
+union all
+
+select
+    {{ columns | join(',\n    ') }}
+from carried
+{%- endif %}
