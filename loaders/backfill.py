@@ -25,11 +25,11 @@ from pathlib import Path
 import duckdb
 
 from loaders import config
-from loaders.api.client import ApiClient, ApiError, WindowTooLarge
-from loaders.api.windows import build_request, halve, split_windows
+from loaders.api.client import ApiClient, ApiError, NotFound, WindowTooLarge
+from loaders.api.windows import build_request, halve, split_windows, window_period
 from loaders.parse import ParseOutOfMemory, ParseResult, PayloadError, parse_records_file
 from loaders.quarantine import Quarantine
-from loaders.registry import Dataset, get_dataset
+from loaders.registry import Dataset, TimeParams, get_dataset
 from loaders.scratch import clean_stale_dirs
 from loaders.time_window import Window
 from loaders.warehouse import Writer, WriterError, open_writer, resolve_target
@@ -51,6 +51,8 @@ class DatasetSummary:
     rejected: int = 0
     boundary_dropped: int = 0
     duplicates: int = 0
+    # per-period datasets (ISPSTACK): requests answered 404, "no such period", e.g. "2024-03-31 P47 offer"
+    periods_not_found: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -75,6 +77,8 @@ class BackfillSummary:
                 f" failed={s.windows_failed}  rejected rows={s.rejected}"
                 f"  boundary/out-of-window dropped={s.boundary_dropped}"
             )
+            if s.periods_not_found:
+                out.append(f"{name:<9} no such period (HTTP 404): {', '.join(s.periods_not_found)}")
         rate = self.rows / self.seconds if self.seconds else 0.0
         out.append(f"total     rows={self.rows:,} in {self.seconds:.1f}s ({rate:,.0f} rows/s)")
         out.extend(f"FAILED: {f}" for f in self.failures)
@@ -89,6 +93,9 @@ class Job:
 
 class WindowFailed(RuntimeError):
     pass
+
+
+EMPTY_PAYLOAD = b'{"data":[],"metadata":{}}'
 
 
 class Backfill:
@@ -111,6 +118,14 @@ class Backfill:
         # Parsing is CPU-bound and takes PARSE_MEMORY: one at a time, overlapping the downloads of
         # later windows and the commit of the previous one (that keeps peak memory flat).
         self._parse_slots = threading.Semaphore(1)
+        self._not_found_lock = threading.Lock()
+        self.not_found: dict[str, list[str]] = defaultdict(list)  # dataset -> periods answered 404
+
+    def _record_not_found(self, dataset: Dataset, window: Window, variant: str | None) -> None:
+        label = f"{window.settlement_date} P{window_period(window)}" + (f" {variant}" if variant else "")
+        log.info("%s %s: HTTP 404, no such period at source; loaded as empty", dataset.name, label)
+        with self._not_found_lock:
+            self.not_found[dataset.name].append(label)
 
     # -- one window ------------------------------------------------------------------------------
     def _fetch_part(
@@ -122,9 +137,17 @@ class Backfill:
         for attempt in range(1, PAYLOAD_ATTEMPTS + 1):
             try:
                 self.client.download(request, raw_path)
+            except NotFound:
+                # a per-period route (ISPSTACK) answers 404 for a period it has no stack for: record it
+                # and load the period as empty (its window is then done, and a re-load replaces it)
+                if window is None or dataset.time_params is not TimeParams.SETTLEMENT_PERIOD_PATH:
+                    raise
+                self._record_not_found(dataset, window, variant)
+                raw_path.write_bytes(EMPTY_PAYLOAD)
             except WindowTooLarge:
                 column = dataset.window_column
-                if window is None or not column or dataset.column(column).type == "date":
+                per_period = dataset.time_params is TimeParams.SETTLEMENT_PERIOD_PATH
+                if window is None or not column or dataset.column(column).type == "date" or per_period:
                     raise
                 halves = halve(window)
                 if not halves:
@@ -257,6 +280,8 @@ class Backfill:
             if bar is not None:
                 bar.close()
             shutil.rmtree(self.work_root / f"backfill-{os.getpid()}", ignore_errors=True)
+        for name, labels in self.not_found.items():
+            summary.datasets[name].periods_not_found.extend(sorted(labels))
         summary.seconds = time.monotonic() - started
         return summary
 

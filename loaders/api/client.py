@@ -37,6 +37,10 @@ class WindowTooLarge(ApiError):
     """HTTP 400 saying the requested time range is too large."""
 
 
+class NotFound(ApiError):
+    """HTTP 404: the route has nothing at this path (e.g. an ISPSTACK period that does not exist)."""
+
+
 class RateLimiter:
     """Token bucket: at most ``rate`` acquisitions per second on average, bursts of ``burst``."""
 
@@ -150,6 +154,8 @@ class ApiClient:
                         last_error = f"HTTP {resp.status_code}"
                     elif is_range_error(resp.status_code, body):
                         raise WindowTooLarge(f"{request.describe()}: HTTP 400 {body.strip()[:200]}")
+                    elif resp.status_code == 404:
+                        raise NotFound(f"{request.describe()}: HTTP 404 {body.strip()[:200]}")
                     else:
                         raise ApiError(f"{request.describe()}: HTTP {resp.status_code} {body.strip()[:200]}")
             except (

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from loaders.registry import Dataset, TimeParams
-from loaders.settlement import day_bounds, days
+from loaders.settlement import PERIOD, day_bounds, days, period_start, periods_in_day
 from loaders.time_window import Window
 
 MIN_WINDOW = timedelta(minutes=15)
@@ -20,6 +20,8 @@ def split_windows(dataset: Dataset, date_from: date, date_to: date) -> list[Wind
     datasets have a single window (``None`` = the whole table)."""
     if dataset.time_params is TimeParams.SNAPSHOT:
         return []
+    if dataset.time_params is TimeParams.SETTLEMENT_PERIOD_PATH:
+        return period_windows(date_from, date_to)
     windows: list[Window] = []
     for d in days(date_from, date_to):
         start, end = day_bounds(d)
@@ -31,6 +33,21 @@ def split_windows(dataset: Dataset, date_from: date, date_to: date) -> list[Wind
         for i in range(parts):
             windows.append(Window(start + i * step, start + (i + 1) * step, d))
     return windows
+
+
+def period_windows(date_from: date, date_to: date) -> list[Window]:
+    """One window per settlement period of each day, from the settlement calendar: 46, 48 or 50."""
+    return [
+        Window(period_start(d, p), period_start(d, p) + PERIOD, d)
+        for d in days(date_from, date_to)
+        for p in range(1, periods_in_day(d) + 1)
+    ]
+
+
+def window_period(window: Window) -> int:
+    """The settlement period a per-period window stands for (1-based)."""
+    assert window.settlement_date is not None
+    return int((window.start - day_bounds(window.settlement_date)[0]) / PERIOD) + 1
 
 
 def halve(window: Window) -> list[Window]:
@@ -70,6 +87,12 @@ def build_request(dataset: Dataset, window: Window | None, variant: str | None =
     if tp is TimeParams.SETTLEMENT_DATE_PATH:
         assert sd is not None
         return Request(dataset.route.format(settlementDate=sd.isoformat(), variant=variant or ""), fmt)
+    if tp is TimeParams.SETTLEMENT_PERIOD_PATH:
+        assert sd is not None
+        path = dataset.route.format(
+            settlementDate=sd.isoformat(), settlementPeriod=window_period(window), variant=variant or ""
+        )
+        return Request(path, fmt)
     if tp is TimeParams.SETTLEMENT_RANGE:
         assert sd is not None
         day = f"{sd.isoformat()}T00:00Z"

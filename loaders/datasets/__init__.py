@@ -1,7 +1,7 @@
 """Every dataset gbpower knows, one literal entry each (see ``spec.py`` for the fields and why Python).
 
 Entries live by family: ``balancing`` (BOALF, BOD, PN, MELS, MILS), ``settlement`` (DISEBSP, BOAV,
-EBOCF, DISBSAD, NETBSAD), ``system`` (FUELINST, FUELHH, FREQ, WINDFOR, INDGEN, INDDEM, INDO, ITSDO),
+EBOCF, DISPTAV, ISPSTACK, DISBSAD, NETBSAD), ``system`` (FUELINST, FUELHH, FREQ, WINDFOR, INDGEN, INDDEM, INDO, ITSDO),
 ``market`` (MID, REMIT) and ``reference`` (BMUNITS); ``generation`` (B1610, AGPT, AGWS, DGWS),
 ``dynamic`` (QPN and the BM units' dynamic data), ``demand`` (demand forecasts, INDOD, TEMP),
 ``european`` (EU balancing transparency: ABUC, PPBR, BEB, AOBE, CBS, PBC, FEIB, CCM), ``forecasts``
@@ -54,7 +54,7 @@ from loaders.datasets.generation import AGPT, AGWS, B1610, DGWS
 from loaders.datasets.market import MID, REMIT
 from loaders.datasets.parties import CDN, TUDM
 from loaders.datasets.reference import BMUNITS
-from loaders.datasets.settlement import BOAV, DISBSAD, DISEBSP, EBOCF, NETBSAD
+from loaders.datasets.settlement import BOAV, DISBSAD, DISEBSP, DISPTAV, EBOCF, ISPSTACK, NETBSAD
 from loaders.datasets.system import FREQ, FUELHH, FUELINST, INDDEM, INDGEN, INDO, ITSDO, WINDFOR
 from loaders.datasets.system_operator import IMBALNGC, LOLPDRM, MELNGC, NONBM, QAS, SOSO, SYSWARN
 
@@ -82,6 +82,8 @@ DATASETS = {
         NETBSAD,
         BOAV,
         EBOCF,
+        DISPTAV,
+        ISPSTACK,
         BMUNITS,
         IMBALNGC,
         MELNGC,

@@ -65,6 +65,9 @@ class TimeParams(str, Enum):
     # ?settlementDateFrom=D&settlementDateTo=D&settlementPeriodFrom=1&settlementPeriodTo=50 (TUDM)
     SETTLEMENT_DATE_RANGE = "settlement_date_range"
     SETTLEMENT_DATE_PATH = "settlement_date_path"  # /…/{settlementDate}
+    # /…/{settlementDate}/{settlementPeriod}: one request per period of the day (46/48/50 from the
+    # settlement calendar), each its own window; a 404 for a period means "no such period" (ISPSTACK)
+    SETTLEMENT_PERIOD_PATH = "settlement_period_path"
     SNAPSHOT = "snapshot"  # no time parameter: the current list
 
 
@@ -188,7 +191,7 @@ class Dataset:
 
     name: str  # Elexon dataset code, e.g. "BOALF"
     description: str
-    route: str  # path under the API base URL; may contain {settlementDate} and {variant}
+    route: str  # path under the API base URL; may contain {settlementDate}, {settlementPeriod} and {variant}
     time_params: TimeParams
     envelope: Envelope
     columns_spec: str

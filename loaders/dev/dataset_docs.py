@@ -39,6 +39,10 @@ TIME_PARAMS_TEXT = {
     TimeParams.SUBMISSION: "`submissionDateTimeFrom`/`submissionDateTimeTo`",
     TimeParams.SETTLEMENT_DATE_RANGE: "`settlementDateFrom`/`settlementDateTo` with periods 1..50",
     TimeParams.SETTLEMENT_DATE_PATH: "one settlement date per request (in the path)",
+    TimeParams.SETTLEMENT_PERIOD_PATH: (
+        "one settlement period per request (date and period in the path; the day's 46/48/50 periods "
+        "from the settlement calendar; a 404 is recorded as no such period)"
+    ),
     TimeParams.SNAPSHOT: "no time window (the current list)",
 }
 
@@ -131,7 +135,11 @@ def _layout(d: Dataset) -> str:
 def page(dataset: Dataset, lineage: Lineage) -> str:
     d, p = dataset, dataset.policy
     window = TIME_PARAMS_TEXT[d.time_params].format(window=f"`{d.window_column}`")
-    if d.max_window and d.time_params not in (TimeParams.SNAPSHOT, TimeParams.SETTLEMENT_DATE_PATH):
+    if d.max_window and d.time_params not in (
+        TimeParams.SNAPSHOT,
+        TimeParams.SETTLEMENT_DATE_PATH,
+        TimeParams.SETTLEMENT_PERIOD_PATH,
+    ):
         window += f", at most {human(d.max_window)} per request"
     if d.variants:
         window += f"; once per {d.variant_column} ({', '.join(d.variants)})"

@@ -1,4 +1,4 @@
-"""The bid/offer side of IRIS BOAV and EBOCF records.
+"""The bid/offer side of IRIS BOAV, DISPTAV, EBOCF and ISPSTACK records.
 
 The API puts the side in the route (``…/all/{bid|offer}/{settlementDate}``) and the loader stores it
 in the dataset's variant column (``bidOffer``). An IRIS message has no route, so the side must come
@@ -6,17 +6,19 @@ from the message itself. The rules, in order (the first that applies wins):
 
 1. **An explicit field.** A record that carries the variant column (``bidOffer``) keeps it; ``bid`` /
    ``offer`` in any case, or ``B`` / ``O``, are accepted and written as ``bid`` / ``offer``.
-2. **The sign of the volumes (BOAV only).** Under the BSC volume method an accepted *offer* volume is
-   ``max(…, 0)`` and an accepted *bid* volume ``min(…, 0)`` for every pair, whichever side of FPN the
-   pair's band lies (Elexon's own derived data shows offer volumes under negative pair numbers and
-   bid volumes under positive ones, so the pair keys say nothing about the side). So a BOAV record
-   whose non-null ``pairVolumes`` values and ``totalVolumeAccepted`` are all ``>= 0`` with at least
-   one ``> 0`` is an offer; all ``<= 0`` with at least one ``< 0`` a bid.
-3. **Otherwise the side is unknown**: mixed signs, all zero/null, or an EBOCF record without an
+2. **The sign of the volumes (BOAV, and DISPTAV: its period totals).** Under the BSC volume method
+   an accepted *offer* volume is ``max(…, 0)`` and an accepted *bid* volume ``min(…, 0)`` for every
+   pair, whichever side of FPN the pair's band lies (Elexon's own derived data shows offer volumes
+   under negative pair numbers and bid volumes under positive ones, so the pair keys say nothing
+   about the side). So a BOAV or DISPTAV record whose non-null ``pairVolumes`` values and
+   ``totalVolumeAccepted`` are all ``>= 0`` with at least one ``> 0`` is an offer; all ``<= 0`` with
+   at least one ``< 0`` a bid.
+3. **Otherwise the side is unknown**: mixed signs, all zero/null, an EBOCF record without an
    explicit field (a cashflow is volume × price, and prices may be negative, so its sign does not
-   tell the side). Such a message is not loaded and not dropped: it is kept whole in
-   ``raw.iris_kept_messages`` with reason ``bid_offer_unknown`` (the daily API catch-up loads the
-   same data with the side from the route; ``gbpower iris promote`` retries kept messages)."""
+   tell the side), or an ISPSTACK record without one (the stack's sign convention is undocumented).
+   Such a message is not loaded and not dropped: it is kept whole in ``raw.iris_kept_messages`` with
+   reason ``bid_offer_unknown`` (the daily API catch-up loads the same data with the side from the
+   route; ``gbpower iris promote`` retries kept messages)."""
 
 from __future__ import annotations
 
@@ -62,15 +64,16 @@ def side_of(dataset: Dataset, record: dict[str, Any]) -> str:
         if side is None:
             raise SideUnknown(f"{column}={explicit!r} is neither bid nor offer")
         return side
-    if dataset.name != "BOAV":
-        raise SideUnknown(f"{dataset.name} record has no {column} field (a cashflow's sign does not tell the side)")
+    if dataset.name not in ("BOAV", "DISPTAV"):
+        why = "a cashflow's sign does not tell the side" if dataset.name == "EBOCF" else "no rule reads its side"
+        raise SideUnknown(f"{dataset.name} record has no {column} field ({why})")
     values = [n for f in VOLUME_FIELDS for n in _numbers(record.get(f))]
     if any(v > 0 for v in values) and not any(v < 0 for v in values):
         return "offer"
     if any(v < 0 for v in values) and not any(v > 0 for v in values):
         return "bid"
     what = "mixed signs" if values and any(values) else "no non-zero volume"
-    raise SideUnknown(f"BOAV record has no {column} field and its volumes have {what}")
+    raise SideUnknown(f"{dataset.name} record has no {column} field and its volumes have {what}")
 
 
 def with_sides(dataset: Dataset, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from loaders.registry import DATASETS, Dataset, Envelope, TimeParams
-from loaders.settlement import LONDON, settlement_period_of
+from loaders.settlement import LONDON, PERIOD, period_start, periods_in_day, settlement_period_of
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,15 @@ class ReplayLog:
             self.requests.append(line)
 
 
+class NoSuchPeriod(ValueError):
+    """A per-period route asked for a period the settlement day does not have (HTTP 404)."""
+
+
 def _route_regex(dataset: Dataset) -> re.Pattern[str]:
     pattern = re.escape(dataset.route)
     pattern = pattern.replace(re.escape("{settlementDate}"), r"(?P<sd>\d{4}-\d{2}-\d{2})")
     pattern = pattern.replace(re.escape("{variant}"), r"(?P<variant>[a-z]+)")
+    pattern = pattern.replace(re.escape("{settlementPeriod}"), r"(?P<sp>\d+)")
     return re.compile("^" + pattern + "$")
 
 
@@ -283,6 +288,8 @@ class ReplayServer:
         dataset, params = route
         try:
             body = self._body(dataset, params, query)
+        except NoSuchPeriod as exc:
+            return self._send_error(h, 404, str(exc))
         except ValueError as exc:
             return self._send_error(h, 400, str(exc))
         self._send_body(h, dataset, body, truncate=bool(fault and fault.kind == "truncate"))
@@ -352,6 +359,13 @@ class ReplayServer:
             return body
         if tp is TimeParams.SETTLEMENT_DATE_PATH:
             self._add_day(body, dataset, date.fromisoformat(route["sd"]), variant, None, units)
+            return body
+        if tp is TimeParams.SETTLEMENT_PERIOD_PATH:  # a period the calendar lacks is a 404 (NoSuchPeriod)
+            day, period = date.fromisoformat(route["sd"]), int(route["sp"])
+            if not 1 <= period <= periods_in_day(day):
+                raise NoSuchPeriod(f"settlement period {period} does not exist on {day}")
+            start = period_start(day, period)
+            self._add_day(body, dataset, day, variant, (start, start + PERIOD - timedelta(microseconds=1)), units)
             return body
         if tp in (TimeParams.SETTLEMENT_RANGE, TimeParams.SETTLEMENT_DATE_RANGE):
             names = ("from", "to") if tp is TimeParams.SETTLEMENT_RANGE else ("settlementDateFrom", "settlementDateTo")

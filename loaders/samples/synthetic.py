@@ -27,6 +27,7 @@ from loaders.samples import synthetic_catalogue as catalogue
 from loaders.samples import synthetic_catalogue_bm as catalogue_bm
 from loaders.samples import synthetic_forecast as forecast
 from loaders.samples import synthetic_market as market
+from loaders.samples import synthetic_settlement_stack as settlement_stack
 from loaders.samples.synthetic_bm import UnitDay, build_unit_day, pair_volumes, touched_periods
 from loaders.samples.synthetic_fleet import fleet
 from loaders.settlement import day_start_utc, fmt_ts
@@ -36,7 +37,9 @@ BM_DATASETS = ("BOD", "PN", "MELS", "MILS", "BOALF", "BOAV", "EBOCF")
 SCALES = ("demo", "production")
 # Datasets with a generator of their own here; every other registry dataset gets generic rows from
 # loaders.samples.synthetic_catalogue. Add a dataset here when you give it a specific generator.
-SPECIFIC = frozenset({*market.DAY_DATASETS, *BM_DATASETS, "BMUNITS", *catalogue_bm.GENERATED})
+SPECIFIC = frozenset(
+    {*market.DAY_DATASETS, *BM_DATASETS, "BMUNITS", *catalogue_bm.GENERATED, *settlement_stack.GENERATED}
+)
 _ACCEPTANCE_RATE = {"demo": 1.0, "production": 0.9}
 
 
@@ -266,7 +269,7 @@ def generate_day(
     generic = wanted - SPECIFIC
     c = _Clock(day)
     out: dict[str, list[Row]] = {}
-    need_bm = wanted & {*BM_DATASETS, "DISEBSP", *catalogue_bm.BM_UNIT_DATASETS}
+    need_bm = wanted & {*BM_DATASETS, "DISEBSP", *catalogue_bm.BM_UNIT_DATASETS, *settlement_stack.GENERATED}
     uds = unit_days(day, scale, seed) if need_bm else []
     if "BOD" in wanted:
         out["BOD"] = _bod(uds, c)
@@ -286,6 +289,7 @@ def generate_day(
         out[name] = market.generate(name, day, scale, seed, settlement, so_numbers)
     for name in sorted(consistent):
         out[name] = catalogue_bm.generate(name, day, seed, uds, scale)
+    out.update(settlement_stack.generate(wanted & settlement_stack.GENERATED, day, uds))
     for name in sorted(generic):
         out.update(catalogue.generate(DATASETS[name], day, scale, seed))
     return out

@@ -1,6 +1,6 @@
 """``raw.iris_kept_messages``: well-formed IRIS messages the loader cannot put in a typed table yet.
 
-A message is kept, whole, when its dataset is not in the registry (DISPTAV, SYSWARN, NDF, …) or is
+A message is kept, whole, when its dataset is not in the registry (SYSWARN, NDF, …) or is
 not an IRIS dataset there (``unregistered_dataset``), when it names no dataset at all
 (``no_dataset``), or when the bid/offer side of a BOAV/EBOCF record cannot be derived
 (``bid_offer_unknown``). It is written in the same transaction as the rest of its batch and the

@@ -33,7 +33,14 @@ def bq_built(bq_emulator, tmp_path_factory: pytest.TempPathFactory):
         writer = BigQueryWriter(project=bq_emulator.project, dataset=raw, location="US", work_dir=tmp / "bq-work")
         load_legacy(writer, tmp / "work")
     env = {**bq_emulator.env, "GBPOWER_RAW_SCHEMA": raw, "GBPOWER_BQ_DATASET": analytics}
-    dbt(["run", "-s", "+fct_bm_unit_cashflows"], Path(tmp / "unused.duckdb"), tmp, target="bigquery_emulator", env=env)
+    # bmrs_disptav_unified: the unit tests of rpt_period_volume_reconciliation read its columns
+    dbt(
+        ["run", "-s", "+fct_bm_unit_cashflows", "+bmrs_disptav_unified"],
+        Path(tmp / "unused.duckdb"),
+        tmp,
+        target="bigquery_emulator",
+        env=env,
+    )
     client = bq_emulator.client()
     yield client, f"{bq_emulator.project}.{analytics}", env, tmp
     writer.close()
@@ -81,13 +88,20 @@ def test_hand_worked_unit_and_rollup(bq_built) -> None:
 def test_unit_tests_pass_on_the_emulator(bq_built) -> None:
     _, _, env, tmp = bq_built
     out = dbt(
-        ["test", "-s", "test_type:unit,boalf_complete", "test_type:unit,fct_bm_unit_cashflows"],
+        [
+            "test",
+            "-s",
+            "test_type:unit,boalf_complete",
+            "test_type:unit,fct_bm_unit_cashflows",
+            "test_type:unit,rpt_period_volume_reconciliation",
+            "test_type:unit,rpt_stack_price_reconciliation",
+        ],
         Path(tmp / "unused.duckdb"),
         tmp,
         target="bigquery_emulator",
         env=env,
     )
-    assert "PASS=16" in out
+    assert "PASS=19" in out
 
 
 def test_reconciliation_and_revenue_marts_build_on_the_emulator(bq_built) -> None:
@@ -99,6 +113,8 @@ def test_reconciliation_and_revenue_marts_build_on_the_emulator(bq_built) -> Non
             "run",
             "-s",
             "+rpt_cashflow_reconciliation",
+            "+rpt_period_volume_reconciliation",
+            "+rpt_stack_price_reconciliation",
             "+mart_vlp_revenue_daily",
             "+mart_arbitrage_daily",
             "--exclude",
@@ -119,4 +135,6 @@ def test_reconciliation_and_revenue_marts_build_on_the_emulator(bq_built) -> Non
     assert vlp == [("2__FBPGM001", 0.0), ("2__FBPGM002", 0.0), ("2__FFSEN005", 0.0)]
     # no BOAV/EBOCF and no system prices were loaded: both reports are empty, not wrong
     assert _rows(client, f"select count(*) from `{ds}.rpt_cashflow_reconciliation`") == [(0,)]
+    assert _rows(client, f"select count(*) from `{ds}.rpt_period_volume_reconciliation`") == [(0,)]
+    assert _rows(client, f"select count(*) from `{ds}.rpt_stack_price_reconciliation`") == [(0,)]
     assert _rows(client, f"select count(*) from `{ds}.mart_arbitrage_daily`") == [(0,)]

@@ -132,3 +132,24 @@ def test_iris_boav_and_ebocf_load_with_their_side_or_are_kept(tmp_path, duckdb_p
     ]
     assert "record 1" in kept[0][3] and "mixed signs" in kept[0][3]
     assert json.loads(kept[0][5]) == mixed and json.loads(kept[1][5]) == cash_plain
+
+
+def test_disptav_side_from_its_volumes_ispstack_only_from_a_field():
+    """DISPTAV rows are BOAV's period totals, so the sign rule applies; a stack item's sign convention
+    for bids is not documented, so ISPSTACK needs an explicit field."""
+    disptav, stack = get_dataset("DISPTAV"), get_dataset("ISPSTACK")
+    offer = example_record(
+        "IndicativeVolumeResponse",
+        dataset="DISPTAV",
+        totalVolumeAccepted=4.5,
+        pairVolumes=_pairs(negative1=0.5, positive1=4.0),
+    )
+    bid = example_record(
+        "IndicativeVolumeResponse", dataset="DISPTAV", totalVolumeAccepted=-2.0, pairVolumes=_pairs(negative1=-2.0)
+    )
+    assert (side_of(disptav, offer), side_of(disptav, bid)) == ("offer", "bid")
+    item = example_record("SettlementStackResponse")
+    assert stack.variant_column not in item
+    with pytest.raises(SideUnknown, match="ISPSTACK record has no bidOffer field"):
+        side_of(stack, item)
+    assert side_of(stack, {**item, "bidOffer": "O"}) == "offer"

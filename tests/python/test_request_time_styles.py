@@ -1,15 +1,19 @@
-"""The two time styles added for the catalogue build the requests their routes document: TUDM by
-settlement date range (``settlementDateFrom``/``To`` with periods 1..50, all four required) and
-RZDF/RZDR by submission time (``submissionDateTimeFrom``/``To``). The replay server answers them the
+"""The time styles added for the catalogue and the settlement stack build the requests their routes
+document: TUDM by settlement date range (``settlementDateFrom``/``To`` with periods 1..50, all four
+required), RZDF/RZDR by submission time (``submissionDateTimeFrom``/``To``), and ISPSTACK one
+settlement period per request (date and period in the path; the day's 46/48/50 periods from the
+calendar; a 404 is "no such period", recorded and not a failure). The replay server answers them the
 same way (``test_samples_catalogue.py`` lands every generic dataset through it)."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 from loaders.api.windows import build_request, split_windows
 from loaders.openapi_contract import OpenApiDocument, check_request
 from loaders.registry import DATASETS, TimeParams
+from loaders.settlement import PERIOD, period_start
 
 DAY = date(2025, 3, 30)  # the short spring clock-change day: 23 hours
 
@@ -43,3 +47,105 @@ def test_submission_time_sends_the_window_bounds() -> None:
             "submissionDateTimeTo": "2025-03-30T23:00:00Z",
         }, name
         assert check_request(doc, d, request) == [], name
+
+
+# -- per settlement period (ISPSTACK): one request per period of the day, from the calendar ----------
+
+
+def test_settlement_period_path_requests_every_period_of_the_calendar_day() -> None:
+    stack = DATASETS["ISPSTACK"]
+    assert stack.time_params is TimeParams.SETTLEMENT_PERIOD_PATH
+    doc = OpenApiDocument.load()
+    for day, periods in ((date(2025, 3, 30), 46), (date(2025, 6, 1), 48), (date(2025, 10, 26), 50)):
+        windows = split_windows(stack, day, day)
+        assert len(windows) == periods, day
+        paths = [build_request(stack, w, "offer").path for w in windows]
+        assert paths == [f"/balancing/settlement/stack/all/offer/{day}/{p}" for p in range(1, periods + 1)]
+        # each window is its period: half an hour, back to back from local midnight
+        assert windows[0].start == period_start(day, 1)
+        assert all(w.end - w.start == PERIOD and w.settlement_date == day for w in windows)
+        assert all(a.end == b.start for a, b in itertools.pairwise(windows))
+        assert check_request(doc, stack, build_request(stack, windows[-1], "bid")) == []
+
+
+def _stack_rows(day: date, periods: list[int]) -> dict[str, list[dict]]:
+    from loaders.settlement import fmt_ts
+
+    out: dict[str, list[dict]] = {"ISPSTACK/offer": [], "ISPSTACK/bid": []}
+    for side, sign in (("offer", 1), ("bid", -1)):
+        for p in periods:
+            out[f"ISPSTACK/{side}"].append(
+                {
+                    "settlementDate": day.isoformat(),
+                    "settlementPeriod": p,
+                    "startTime": fmt_ts(period_start(day, p)),
+                    "createdDateTime": "2025-10-27T12:00:00Z",
+                    "sequenceNumber": 1,
+                    "id": "T_SYN-1",
+                    "acceptanceId": 1000 + p,
+                    "bidOfferPairId": sign,
+                    "repricedIndicator": False,
+                    "originalPrice": 50.0,
+                    "volume": sign * 1.5,
+                    "transmissionLossMultiplier": 1.0,
+                }
+            )
+    return out
+
+
+def test_a_404_period_is_skipped_and_recorded_and_the_long_day_loads_50_periods(tmp_path) -> None:
+    """The autumn clock-change day has 50 periods: every one is requested, both sides; the replay
+    answers period 27's offer side 404 (Elexon has no stack for it), which is recorded, not a failure,
+    and the period's other side and every other period load."""
+    import duckdb
+
+    from loaders.api.client import ApiClient
+    from loaders.backfill import Backfill
+    from loaders.quarantine import Quarantine
+    from loaders.replay import Fault, ReplayServer
+    from loaders.replay.layout import write_rows
+    from loaders.warehouse.duckdb_writer import DuckDBWriter
+
+    day = date(2025, 10, 26)
+    root = tmp_path / "store"
+    for key, side_rows in _stack_rows(day, list(range(1, 51))).items():
+        write_rows(root, DATASETS["ISPSTACK"], side_rows, key.split("/")[1])
+    db = tmp_path / "w.duckdb"
+    fault = Fault(match=f"/stack/all/offer/{day}/27?", status=404, times=10)
+    with ReplayServer(root, faults=[fault]) as server:
+        bf = Backfill(
+            DuckDBWriter(db, lock_timeout_s=30),
+            ApiClient(server.base_url, rate_per_s=500, backoff_base_s=0.01, read_timeout_s=30, max_attempts=2),
+            concurrency=2,
+            quarantine=Quarantine(tmp_path / "quarantine"),
+            work_dir=tmp_path / "work",
+            progress=False,
+        )
+        summary = bf.run([DATASETS["ISPSTACK"]], day, day)
+        asked = [line for line in server.log.requests if "/stack/all/" in line]
+    assert summary.ok, summary.failures
+    s = summary.datasets["ISPSTACK"]
+    assert s.windows_done == 50
+    assert s.periods_not_found == [f"{day} P27 offer"]
+    assert any("no such period (HTTP 404): 2025-10-26 P27 offer" in line for line in summary.lines())
+    assert sorted({int(line.split("?")[0].rsplit("/", 1)[1]) for line in asked}) == list(range(1, 51))
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            'select "bidOffer", count(*), count(distinct "settlementPeriod") from raw.bmrs_ispstack '
+            "group by 1 order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows == [("bid", 50, 50), ("offer", 49, 49)]
+
+
+def test_disptav_and_ispstack_gaps_are_checked_against_elexons_data_status() -> None:
+    from loaders.gaps.data_status import data_status_request
+    from loaders.health.warehouse_checks import SOURCE_COUNTED
+
+    for name in ("BOAV", "DISPTAV", "ISPSTACK"):
+        assert name in SOURCE_COUNTED, name
+        request = data_status_request(name, DAY, DAY)
+        assert request.path == f"/data-status/{name}"
+        assert OpenApiDocument.load().match(request.path), name

@@ -13,7 +13,9 @@
     estimated adjustment ETLMO+ (delivering) or ETLMO- (offtaking: units whose reference
     productionOrConsumptionFlag is C) from seeds/transmission_loss_parameters.csv. Where the seed has
     no row for the date, the unit has no TLF in a zonal-TLF season, or the side's ETLMO is blank, the
-    TLM is 1 and tlm_source says so. -#}
+    TLM is 1 and tlm_source says so. Where Elexon's settlement stack (ISPSTACK) gives the unit-period a
+    transmissionLossMultiplier -- one value on all its items -- that published TLM is used instead
+    (tlm_source 'published'): it is what the BMRA applied. -#}
 {{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'bm_unit'], cluster_by=['bm_unit'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 
 with acceptances as (
@@ -43,6 +45,24 @@ unit_periods as (
         count(distinct acceptance_number) as acceptance_count
     from acceptances
     group by settlement_date, settlement_period, bm_unit
+
+),
+
+-- the TLM Elexon's settlement stack applied per unit-period: used when all of the unit-period's
+-- items carry the same one (the stack names a unit by its Elexon id)
+published_tlm as (
+
+    select
+        settlement_date,
+        settlement_period,
+        id as unit_id,
+        min(transmission_loss_multiplier) as published_tlm
+    from {{ ref('bmrs_ispstack_unified') }}
+    where transmission_loss_multiplier is not null
+        and id is not null
+        and {{ incremental_window('settlement_date') }}
+    group by settlement_date, settlement_period, id
+    having max(transmission_loss_multiplier) - min(transmission_loss_multiplier) < 0.0000001
 
 ),
 
@@ -113,7 +133,8 @@ matched as (
         season.zonal_tlf,
         season.etlmo_delivering,
         season.etlmo_offtaking,
-        season.basis as season_basis
+        season.basis as season_basis,
+        coalesce(published_by_elexon_id.published_tlm, published_by_national_grid_id.published_tlm) as published_tlm
     from unit_periods as unit_period
     left join season_parameters as season
         on unit_period.settlement_date = season.settlement_date
@@ -121,6 +142,14 @@ matched as (
         on unit_period.bm_unit = by_elexon_id.unit_id
     left join unit_reference as by_national_grid_id
         on unit_period.national_grid_bm_unit = by_national_grid_id.unit_id
+    left join published_tlm as published_by_elexon_id
+        on unit_period.settlement_date = published_by_elexon_id.settlement_date
+        and unit_period.settlement_period = published_by_elexon_id.settlement_period
+        and unit_period.bm_unit = published_by_elexon_id.unit_id
+    left join published_tlm as published_by_national_grid_id
+        on unit_period.settlement_date = published_by_national_grid_id.settlement_date
+        and unit_period.settlement_period = published_by_national_grid_id.settlement_period
+        and unit_period.national_grid_bm_unit = published_by_national_grid_id.unit_id
 
 ),
 
@@ -143,8 +172,13 @@ with_tlm as (
 
     select
         *,
-        case when tlf is null or etlmo is null then 1 else 1 + tlf + etlmo end as tlm,
         case
+            when published_tlm is not null then published_tlm
+            when tlf is null or etlmo is null then 1
+            else 1 + tlf + etlmo
+        end as tlm,
+        case
+            when published_tlm is not null then 'published'
             when tlf is null or etlmo is null then 'assumed 1'
             when season_basis = 'implied by EBOCF' then 'implied by EBOCF'
             else 'estimated from TLF + adjustment'
