@@ -30,9 +30,21 @@
     `bigquery_strategy` 'merge' (the default) on `unique_key` with the destination pruned to the
     lookback window; 'insert_overwrite' replaces whole partitions (the better choice on real BigQuery
     for the acceptance marts — var `acceptances_bq_strategy` — but the BigQuery emulator the tests use
-    does not support it). `unique_key` defaults to `unified_key`, the unified models' surrogate key. -#}
+    does not support it). `unique_key` defaults to `unified_key`, the unified models' surrogate key.
+
+    `replace_where` (a condition on the model's own columns) makes the run a **window replace**, for a
+    model whose rows do not map to whole days, such as events running across midnight: an incremental
+    run first deletes every row matching the condition (a pre-hook, in the build's transaction on
+    DuckDB), then inserts what the model selects — which must be exactly the rows matching it. So a
+    row that a late-arriving input made obsolete (two events merged into one) is deleted even though
+    no new row has its key. The condition must bound `partition_column` statically (BigQuery prunes
+    the DELETE by it) and is rendered once, at parse time, like the lookback floor. On BigQuery the
+    DELETE and the MERGE are separate jobs whose "today" can differ across midnight: select a
+    superset of the deleted rows (a day wider; re-inserted rows are matched by key, so nothing
+    doubles) and give `merge_days_before` so the MERGE's destination bound covers it. -#}
 {% macro incremental_config(partition_column='settlement_date', data_type='date', cluster_by=none,
-                            unique_key='unified_key', bigquery_strategy='merge') -%}
+                            unique_key='unified_key', bigquery_strategy='merge', replace_where=none,
+                            merge_days_before=0) -%}
     {%- if target.type == 'bigquery' -%}
         {%- set cfg = {
             'materialized': 'incremental',
@@ -44,7 +56,9 @@
             {%- do cfg.update({
                 'unique_key': unique_key,
                 'incremental_predicates': [
-                    'DBT_INTERNAL_DEST.' ~ partition_column ~ ' >= ' ~ incremental_floor(partition_column, data_type)
+                    'DBT_INTERNAL_DEST.' ~ partition_column ~ ' >= ' ~ (
+                        incremental_floor(partition_column, data_type) if not merge_days_before
+                        else 'cast(' ~ add_days(incremental_floor(), -1 * merge_days_before) ~ ' as ' ~ data_type ~ ')')
                 ],
             }) -%}
         {%- endif -%}
@@ -57,6 +71,11 @@
             'on_schema_change': 'append_new_columns',
         } -%}
     {%- endif -%}
+    {%- if replace_where -%}
+        {%- do cfg.update({'pre_hook': [
+            '{% if is_incremental() %}delete from {{ this }} where ' ~ replace_where ~ '{% endif %}'
+        ]}) -%}
+    {%- endif -%}
     {#- In data_test_scope 'window', tests read only what this build re-processed (data_test_scope.sql). -#}
     {%- do cfg.update({'meta': {'test_window': {'column': partition_column, 'type': data_type}}}) -%}
     {{ return(cfg) }}
@@ -67,12 +86,13 @@
     inputs that feed later dates (the acceptance engine's profiles). For a view over a raw table
     partitioned on a timestamp (FUELHH/FUELINST: `start_time`), also give `pruning_column`: it is
     bounded a day earlier (a settlement day starts at 23:00 UTC the day before in summer), so
-    BigQuery prunes those partitions while whole settlement days still come through. Every
-    incremental mart filters each input whose rows it rebuilds with it (docs/models.md). -#}
-{% macro incremental_window(column='settlement_date', days_before=0, pruning_column=none) -%}
+    BigQuery prunes those partitions while whole settlement days still come through. `data_type`
+    'timestamp' compares a timestamp `column` with the floor's UTC midnight. Every incremental mart
+    filters each input whose rows it rebuilds with it (docs/models.md). -#}
+{% macro incremental_window(column='settlement_date', days_before=0, pruning_column=none, data_type='date') -%}
     {%- if is_incremental() -%}
         {%- set floor = add_days(incremental_floor(), -1 * days_before) if days_before else incremental_floor() -%}
-        {{ column }} >= {{ floor }}
+        {{ column }} >= {{ 'cast(' ~ floor ~ ' as timestamp)' if data_type == 'timestamp' else floor }}
         {%- if pruning_column %} and {{ pruning_column }} >= cast({{ add_days(floor, -1) }} as timestamp){% endif -%}
     {%- else -%}
         true

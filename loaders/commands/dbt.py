@@ -8,6 +8,11 @@ Two things make any selection work on any warehouse (fresh, loader-only or fully
 * before ``run``, ``test`` and ``build``, the seeds are loaded if any seed table is missing
   (``dbt run`` never loads seeds; a warehouse filled only by ``gbpower backfill`` has none).
 
+On BigQuery every query job dbt starts carries the ``maximum_bytes_billed`` of this run's job type
+(scheduled build, full-history tests, full refresh, other; ``--job-type`` or worked out from the
+arguments): ``config/bigquery_bytes_billed.yml``, passed to the profile as
+``GBPOWER_BQ_MAX_BYTES_BILLED`` (loaders/warehouse/bytes_billed.py).
+
 ``--test-scope window`` makes the data tests read only the window the build re-processed (the
 30-minute job; macros/data_test_scope.sql); the default ``all`` reads the whole history. A ``test`` or
 ``build`` of the whole project in scope ``all`` that passes proves history clean: it records the time
@@ -25,6 +30,7 @@ from pathlib import Path
 
 from loaders import config
 from loaders.dbt_runner import TARGETS, run_dbt
+from loaders.warehouse import bytes_billed
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="what data tests read: all = the whole history (default); window = only the rows the "
         "incremental window re-processes (the scheduled 30-minute build)",
+    )
+    p.add_argument(
+        "--job-type",
+        choices=[t for t in bytes_billed.JOB_TYPES if t != "loader"],
+        default=None,
+        help="BigQuery byte limit to apply (config/bigquery_bytes_billed.yml); default: worked out from "
+        "the arguments (--full-refresh/refresh_from: full_refresh; --test-scope window: scheduled_build; "
+        "test/build of the whole project: full_history_tests; else other)",
     )
     p.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt arguments, e.g. build -s marts")
     p.set_defaults(func=run)
@@ -143,6 +157,31 @@ def record_full_history_pass(dbt_args: list[str], target: str | None) -> Path:
     return path
 
 
+def job_type_of_dbt_run(dbt_args: list[str], scope: str) -> str:
+    """The BigQuery job type (config/bigquery_bytes_billed.yml) of a run: ``--full-refresh`` or var
+    ``refresh_from`` → full_refresh; test scope ``window`` with run/test/build → scheduled_build (the
+    30-minute job); a run that would prove the whole history clean → full_history_tests (the weekly
+    job); anything else → other."""
+    vars_texts = [dbt_args[i + 1] for i, a in enumerate(dbt_args[:-1]) if a == "--vars"]
+    vars_texts += [a[len("--vars=") :] for a in dbt_args if a.startswith("--vars=")]
+    if "--full-refresh" in dbt_args or any("refresh_from" in text for text in vars_texts):
+        return "full_refresh"
+    if subcommand(dbt_args) in SEEDED_COMMANDS and scope == "window":
+        return "scheduled_build"
+    if proves_full_history(dbt_args, scope):
+        return "full_history_tests"
+    return "other"
+
+
+def bytes_billed_env(args: argparse.Namespace, dbt_args: list[str], scope: str) -> dict[str, str]:
+    """``GBPOWER_BQ_MAX_BYTES_BILLED`` for this run's job type (the profile reads it); nothing when the
+    environment already sets it (a deliberate override)."""
+    if os.environ.get(bytes_billed.ENV_VAR):
+        return {}
+    job_type = getattr(args, "job_type", None) or job_type_of_dbt_run(dbt_args, scope)
+    return {bytes_billed.ENV_VAR: str(bytes_billed.limit_for(job_type))}
+
+
 def run(args: argparse.Namespace) -> int:
     dbt_args = list(args.dbt_args)
     if dbt_args and dbt_args[0] == "--":
@@ -150,6 +189,10 @@ def run(args: argparse.Namespace) -> int:
     if not dbt_args:
         dbt_args = ["--help"]
     target = dbt_target(args, dbt_args)
+    limit = bytes_billed_env(args, dbt_args, data_test_scope_of(args, dbt_args))
+    os.environ.update(limit)  # the seed run below and dbt itself inherit it
+    if limit:
+        log.debug("BigQuery maximum_bytes_billed for this run: %s", limit[bytes_billed.ENV_VAR])
     if subcommand(dbt_args) in SEEDED_COMMANDS and "--help" not in dbt_args and not args.no_seed_check:
         rc = seed_if_missing(target, forwarded_options(dbt_args))
         if rc != 0:  # the command itself will say precisely what the missing seeds break, if anything

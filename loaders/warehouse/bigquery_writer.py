@@ -48,6 +48,7 @@ from google.cloud import bigquery
 from loaders.registry import Dataset
 from loaders.time_window import Window
 from loaders.warehouse import bigquery_support as bqs
+from loaders.warehouse import bytes_billed
 from loaders.warehouse.base import (
     MESSAGES_TABLE,
     STATE_TABLE,
@@ -112,6 +113,7 @@ class BigQueryWriter(Writer):
         retry_attempts: int = 5,
         retry_base_delay: float = 1.0,
         work_dir: str | os.PathLike[str] | None = None,
+        maximum_bytes_billed: int | None = None,
     ) -> None:
         self.project = project or os.environ.get("GBPOWER_BQ_PROJECT") or (client and client.project)
         if not self.project:
@@ -127,6 +129,10 @@ class BigQueryWriter(Writer):
         self.retry_base_delay = retry_base_delay
         self.work_dir = Path(work_dir) if work_dir else None
         self._initialised = False
+        # every query job's byte limit: job type "loader" of config/bigquery_bytes_billed.yml (0 = none)
+        self.maximum_bytes_billed = (
+            bytes_billed.limit_for("loader") if maximum_bytes_billed is None else maximum_bytes_billed
+        )
 
     # -- plumbing --------------------------------------------------------------------------------
     @property
@@ -144,15 +150,25 @@ class BigQueryWriter(Writer):
     def _retry(self, what: str, fn: Any) -> Any:
         return bqs.with_retries(what, fn, attempts=self.retry_attempts, base_delay=self.retry_base_delay)
 
+    def job_config(self, **kwargs: Any) -> bigquery.QueryJobConfig:
+        """The configuration of every query job the writer starts: its byte limit, plus ``kwargs``."""
+        config = bigquery.QueryJobConfig(**kwargs)
+        if self.maximum_bytes_billed:
+            config.maximum_bytes_billed = self.maximum_bytes_billed
+        return config
+
     def _run_script(self, what: str, sql: str) -> list[tuple]:
         def run() -> list[tuple]:
-            job = self.client.query(sql, job_id_prefix="gbpower_")
+            job = self.client.query(sql, job_config=self.job_config(), job_id_prefix="gbpower_")
             return [tuple(r.values()) for r in job.result()]
 
         return self._retry(what, run)
 
     def _run_plain(self, what: str, sql: str) -> None:
-        self._retry(what, lambda: self.client.query(sql, job_id_prefix="gbpower_ddl_").result())
+        self._retry(
+            what,
+            lambda: self.client.query(sql, job_config=self.job_config(), job_id_prefix="gbpower_ddl_").result(),
+        )
 
     def _ensure_init(self) -> None:
         if not self._initialised:
@@ -472,7 +488,7 @@ class BigQueryWriter(Writer):
         ``?`` parameters bound as BigQuery query parameters."""
         self._ensure_init()
         values = [bqs.to_utc(v) if isinstance(v, datetime) else v for v in params or []]
-        config = bigquery.QueryJobConfig(
+        config = self.job_config(
             query_parameters=[bigquery.ScalarQueryParameter(None, bqs.param_type(v), v) for v in values],
             default_dataset=f"{self.project}.{self.dataset}",
         )

@@ -58,3 +58,28 @@ def test_the_checker_names_a_delete_that_would_scan_every_partition():
     assert [u.table for u in unbounded_reads(select, PARTITIONS)] == ["bmrs_freq"]
     bounded = "SELECT count(*) FROM `p.raw.bmrs_freq` AS f WHERE f.measurementTime >= TIMESTAMP '2025-01-01'"
     assert unbounded_reads(bounded, PARTITIONS) == []
+
+
+def test_window_replace_deletes_of_the_bigquery_target_bound_the_partition_column(tmp_path):
+    """A model with ``incremental_config(..., replace_where=...)`` deletes its window in a pre-hook
+    before the MERGE (mart_frequency_events). Parsed for the BigQuery target, each such DELETE filters
+    on the model's partition column, so BigQuery prunes it to the window's days."""
+    import json
+
+    from tests.python.dbt_harness import run_dbt
+
+    run = run_dbt(["parse"], tmp_path, target="bigquery_emulator", env={"GBPOWER_BQ_PROJECT": "proj"})
+    assert run.returncode == 0, run.output[-3000:]
+    nodes = json.loads((tmp_path / "target" / "manifest.json").read_text())["nodes"]
+    checked = []
+    for node in nodes.values():
+        for hook in node.get("config", {}).get("pre-hook", []):
+            if "delete from {{ this }}" not in hook["sql"]:
+                continue
+            partition = node["config"]["partition_by"]["field"]
+            sql = hook["sql"].replace("{% if is_incremental() %}", "").replace("{% endif %}", "")
+            sql = sql.replace("{{ this }}", f"`proj`.`analytics`.`{node['name']}`")
+            assert unbounded_reads(sql, {node["name"]: partition}) == [], sql
+            assert f"{partition} >=" in sql
+            checked.append(node["name"])
+    assert "mart_frequency_events" in checked

@@ -15,10 +15,17 @@
     Fleet index: per day, the sum of included units' revenue over the sum of their capacity
     (capacity-weighted £/MW/day). A unit is included on a day when its capacity is known and > 0
     and it had accepted volume on at least one day of the var('battery_fleet_active_days') days
-    ending that day (so idle days count as £0, units that are not trading in the BM do not). -#}
+    ending that day (so idle days count as £0, units that are not trading in the BM do not).
+
+    Incremental like mart_bm_revenue_daily: a run rebuilds the settlement days from the incremental
+    floor on, reading revenue from var('battery_fleet_active_days') − 1 days earlier (the activity
+    window of the first rebuilt day). Like mart_vlp_revenue_daily, the units (seed, reference list)
+    are applied as of the build to the days it rebuilds: after changing seeds/vlp_units.csv or the
+    battery vars, run `gbpower dbt build --full-refresh -s mart_battery_revenue_daily`. -#}
 {%- set fuel_types = var('battery_fuel_types', ['BATTERY']) -%}
 {%- set keywords = var('battery_name_keywords', ['battery', 'bess']) -%}
 {%- set active_days = var('battery_fleet_active_days', 30) -%}
+{{ config(**incremental_config(unique_key=['settlement_date', 'bm_unit'], cluster_by=['bm_unit'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 
 with dim as (
 
@@ -91,6 +98,7 @@ units as (
 revenue as (
 
     select * from {{ ref('mart_bm_revenue_daily') }}
+    where {{ incremental_window('settlement_date', days_before=active_days - 1) }}
 
 ),
 
@@ -115,6 +123,7 @@ day_lengths as (
 
     select settlement_date, max(periods_in_day) as periods_in_day
     from {{ ref('int_settlement_periods') }}
+    where {{ incremental_window('settlement_date') }}
     group by settlement_date
 
 ),
@@ -203,3 +212,4 @@ select
 from flagged as f
 inner join fleet as fl
     on f.settlement_date = fl.settlement_date
+where {{ incremental_window('f.settlement_date') }}
