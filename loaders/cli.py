@@ -21,6 +21,7 @@ COMMANDS = [
     "health",
     "datasets",
     "export_sheets",
+    "refresh_live",
     "install_services",
     "quarantine",
     "alert",

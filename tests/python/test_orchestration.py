@@ -240,3 +240,136 @@ def test_a_failing_hook_never_changes_the_exit_code_and_is_retried(dirs, tmp_pat
 def test_no_hook_configured_changes_nothing(dirs):
     assert run_job(dirs, "plain", "--", "bash", "-c", "exit 5").returncode == 5
     assert not (Path(dirs["GBPOWER_LOCK_DIR"]) / "plain.failed").exists()
+
+
+# -- the 5-minute refresh-live job and the heavy dbt jobs (issue 14: "minutes, not half-hours") -----
+
+
+def _wait_for(path: Path, what: str) -> None:
+    deadline = time.monotonic() + 20
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{what} never started"
+        time.sleep(0.05)
+
+
+def test_light_job_skips_at_once_while_a_heavy_job_runs_and_runs_again_after(dirs, tmp_path):
+    """dbt-build holds refresh-live's lock (--also-lock): a refresh-live start meanwhile exits 0 at
+    once without running (it does not queue behind the build), the next one after the build runs."""
+    ran, building = tmp_path / "ran", tmp_path / "building"
+    build = subprocess.Popen(
+        [str(RUN_JOB), "dbt-build", "--also-lock", "refresh-live", "--", "bash", "-c", f"touch {building}; sleep 3"],
+        env=dirs,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for(building, "the build")
+    started = time.monotonic()
+    light = run_job(dirs, "refresh-live", "--", "bash", "-c", f"echo light >> {ran}")
+    assert light.returncode == 0 and "already running" in light.stderr
+    assert time.monotonic() - started < 2  # skipped, not waited for the build
+    assert not ran.exists()
+    assert build.wait(timeout=30) == 0
+    again = run_job(dirs, "refresh-live", "--", "bash", "-c", f"echo light >> {ran}")
+    assert again.returncode == 0 and ran.read_text() == "light\n"
+
+
+def test_heavy_job_waits_for_a_light_run_under_way_and_keeps_the_next_out(dirs, tmp_path):
+    """A refresh-live run already under way finishes first; the build starts right after it."""
+    order = tmp_path / "order"
+    light_cmd = f"echo light-start >> {order}; sleep 2; echo light-end >> {order}"
+    light = subprocess.Popen(
+        [str(RUN_JOB), "refresh-live", "--", "bash", "-c", light_cmd],
+        env=dirs,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for(order, "the light job")
+    build = subprocess.Popen(
+        [
+            str(RUN_JOB),
+            "dbt-build",
+            "--also-lock",
+            "refresh-live",
+            "--",
+            "bash",
+            "-c",
+            f"echo build >> {order}; sleep 2",
+        ],
+        env=dirs,
+        stderr=subprocess.DEVNULL,
+    )
+    assert light.wait(timeout=30) == 0
+    time.sleep(0.5)  # the build now holds refresh-live's lock
+    skipped = run_job(dirs, "refresh-live", "--", "bash", "-c", f"echo light-again >> {order}")
+    assert skipped.returncode == 0 and "already running" in skipped.stderr
+    assert build.wait(timeout=30) == 0
+    assert order.read_text().split() == ["light-start", "light-end", "build"]
+
+
+def test_repeated_also_lock_holds_every_lock_and_bad_ones_are_refused(dirs, tmp_path):
+    """full-history-tests holds dbt-build's and refresh-live's locks (--also-lock twice)."""
+    running = tmp_path / "running"
+    weekly = subprocess.Popen(
+        [
+            *(str(RUN_JOB), "full-history-tests", "--also-lock", "dbt-build", "--also-lock", "refresh-live"),
+            *("--", "bash", "-c", f"touch {running}; sleep 3"),
+        ],
+        env=dirs,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for(running, "the weekly tests")
+    for other in ("dbt-build", "refresh-live"):
+        proc = run_job(dirs, other, "--", "true")
+        assert proc.returncode == 0 and "already running" in proc.stderr, other
+    assert weekly.wait(timeout=30) == 0
+    assert "already running" not in run_job(dirs, "refresh-live", "--", "true").stderr
+    for bad in (["--also-lock", "x"] * 4, ["--also-lock", "self"], ["--also-lock", "../etc"]):
+        proc = run_job(dirs, "self", *bad, "--", "true")
+        assert proc.returncode == 2 and "--also-lock" in proc.stderr, bad
+
+
+def test_crontab_runs_the_live_chain_every_5_minutes_clear_of_the_heavy_jobs():
+    """The refresh-live line: every 5 minutes, `gbpower refresh-live` (selector live_chain, the GB
+    Live tab) with its own dbt target dir; both heavy jobs hold its lock; and each run's timeout ends
+    it before a heavy job's start, so the light job never delays one."""
+    from loaders.commands.refresh_live import LIVE_TAB, SELECTOR
+    from loaders.services import InstallConfig, parse_crontab, render_all
+
+    rendered = render_all(InstallConfig(systemd_version=252))
+    _, jobs = parse_crontab(rendered["crontab"])
+    by_name = {j.name: j for j in jobs}
+    live = by_name["refresh-live"]
+    assert live.timeout_s is not None
+    assert live.schedule.hours == set(range(24)) and len(live.schedule.minutes) == 12
+    assert sorted(live.schedule.minutes) == list(range(min(live.schedule.minutes), 60, 5))
+    command = live.argv[live.argv.index("--") + 1 :]
+    assert command[0].endswith("/bin/gbpower") and command[1] == "refresh-live"
+    assert command[command.index("--target-path") + 1].endswith("/target-live")
+    assert "--selector" not in command and "--tab" not in command  # the defaults below
+    assert (SELECTOR, LIVE_TAB) == ("live_chain", "GB Live")
+    assert "--also-lock" not in live.argv[: live.argv.index("--")]  # it never waits for anything
+    for heavy in ("dbt-build", "full-history-tests"):
+        opts = by_name[heavy].argv[: by_name[heavy].argv.index("--")]
+        held = [opts[i + 1] for i, a in enumerate(opts) if a == "--also-lock"]
+        assert "refresh-live" in held, heavy
+        for minute in live.schedule.minutes:  # run-job's kill comes 30 s after the timeout
+            end_s = minute * 60 + live.timeout_s + 30
+            for start in by_name[heavy].schedule.minutes:
+                assert not (minute * 60 <= start * 60 < end_s), (heavy, minute, start)
+    timer = rendered["systemd/gbpower-refresh-live.timer"]  # the systemd timer, same times
+    assert "OnCalendar=*-*-* *:01,06,11,16,21,26,31,36,41,46,51,56:00" in timer
+
+
+def test_live_chain_selector_is_the_gb_live_exposure_and_its_upstream():
+    """selectors.yml's live_chain: the exposure gb_live (generated from the GB Live tab) with its
+    parents, seeds and unit tests excluded — the one name the job, the docs and the tests use."""
+    import yaml
+
+    root = config.project_root()
+    selectors = {s["name"]: s for s in yaml.safe_load((root / "selectors.yml").read_text())["selectors"]}
+    union = selectors["live_chain"]["definition"]["union"]
+    assert {"method": "exposure", "value": "gb_live", "parents": True} in union
+    excluded = next(u["exclude"] for u in union if "exclude" in u)
+    assert {e["value"] for e in excluded if e["method"] == "resource_type"} == {"seed", "unit_test"}
+    exposures = yaml.safe_load((root / "models/exposures/_sheets__exposures.yml").read_text())["exposures"]
+    assert any(e["name"] == "gb_live" for e in exposures)
+    ops = (root / "docs/operations.md").read_text()
+    assert "refresh-live" in ops and "live_chain" in ops

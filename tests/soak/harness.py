@@ -91,7 +91,14 @@ class SoakPlan:
     # (not dbt build: its incremental models re-read only the last `lookback_days` (3) days, an
     # interval the 30-minute schedule never comes near; a build every few ticks would lose data)
     min_interval: dict[str, timedelta] = field(
-        default_factory=lambda: {"dbt-freshness": timedelta(days=5), "docs": timedelta(days=30)}
+        # refresh-live (every 5 min on the server) is due at every tick, right after the build that
+        # already covers its models: every 5 days keeps it exercised (tests/python/test_live_chain.py
+        # measures it) without adding a live-chain build to every tick
+        default_factory=lambda: {
+            "dbt-freshness": timedelta(days=5),
+            "docs": timedelta(days=30),
+            "refresh-live": timedelta(days=5),
+        }
     )
     # jobs whose clock runs faster (wall time): the catch-up's rate limit (--rate 4) and retry
     # back-off are waits on the clock. Mind the job's --timeout, which shrinks by the same factor
