@@ -43,6 +43,28 @@ _QUIRK = (
     "from time to the unit's next declaration."
 )
 
+
+def _dynamic(name: str, description: str, value: str, docs: dict[str, str], evidence: str) -> Dataset:
+    """One dynamic dataset: the shape every entry below shares; only the value field(s) differ."""
+    return Dataset(
+        name=name,
+        description=description,
+        route=f"/datasets/{name}/stream",
+        time_params=TimeParams.FROM_TO,
+        envelope=Envelope.ARRAY,
+        columns_spec=_dynamic_columns(value),
+        natural_key=("nationalGridBmUnit", "time"),
+        window_column="time",
+        bm_unit_column="nationalGridBmUnit",
+        partition_column="settlementDate",
+        policy=_DYNAMIC_POLICY,
+        unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
+        column_docs={**docs, "time": _TIME_DOC},
+        quirks=(_QUIRK,),
+        key_evidence=evidence + _KEY_COMMON,
+    )
+
+
 QPN = Dataset(
     name="QPN",
     description="Quiescent physical notifications: MW levels deducted from a unit's PN (piecewise linear).",
@@ -73,276 +95,146 @@ QPN = Dataset(
     ),
 )
 
-SEL = Dataset(
-    name="SEL",
-    description="Stable export limit per BM unit (MW): the lowest stable exporting level.",
-    route="/datasets/SEL/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns("level:integer!"),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={"level": "Stable export limit (MW, positive).", "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+SEL = _dynamic(
+    "SEL",
+    "Stable export limit per BM unit (MW): the lowest stable exporting level.",
+    "level:integer!",
+    {"level": "Stable export limit (MW, positive)."},
+    (
         'SEL per the OpenAPI document: "a positive megawatt value, expressing the minimum stable '
-        'operating level at which a particular BM Unit can export power".' + _KEY_COMMON
+        'operating level at which a particular BM Unit can export power".'
     ),
 )
 
-SIL = Dataset(
-    name="SIL",
-    description="Stable import limit per BM unit (MW): the lowest stable importing level.",
-    route="/datasets/SIL/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns("level:integer!"),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={"level": "Stable import limit (MW, negative).", "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+SIL = _dynamic(
+    "SIL",
+    "Stable import limit per BM unit (MW): the lowest stable importing level.",
+    "level:integer!",
+    {"level": "Stable import limit (MW, negative)."},
+    (
         'SIL per the OpenAPI document: "a negative megawatt value, expressing the minimum stable '
-        'operating level at which a particular BM Unit can import power".' + _KEY_COMMON
+        'operating level at which a particular BM Unit can import power".'
     ),
 )
 
-MDV = Dataset(
-    name="MDV",
-    description="Maximum delivery volume per BM unit (MWh of offer or bid within the maximum delivery period).",
-    route="/datasets/MDV/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns("volumeMax:integer!"),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={"volumeMax": "Maximum delivery volume (MWh) within the maximum delivery period.", "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+MDV = _dynamic(
+    "MDV",
+    "Maximum delivery volume per BM unit (MWh of offer or bid within the maximum delivery period).",
+    "volumeMax:integer!",
+    {"volumeMax": "Maximum delivery volume (MWh) within the maximum delivery period."},
+    (
         'MDV per the OpenAPI document: "the maximum number of MWh of Offer (or Bid), that a particular '
-        'BM Unit may deliver within the associated Maximum Delivery Period".' + _KEY_COMMON
+        'BM Unit may deliver within the associated Maximum Delivery Period".'
     ),
 )
 
-MDP = Dataset(
-    name="MDP",
-    description="Maximum delivery period per BM unit (minutes over which the maximum delivery volume applies).",
-    route="/datasets/MDP/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns("periodMax:integer!"),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={"periodMax": "Maximum delivery period (minutes).", "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+MDP = _dynamic(
+    "MDP",
+    "Maximum delivery period per BM unit (minutes over which the maximum delivery volume applies).",
+    "periodMax:integer!",
+    {"periodMax": "Maximum delivery period (minutes)."},
+    (
         'MDP per the OpenAPI document: "the maximum period, expressed in minutes, over which the Maximum'
-        ' Delivery Volume (MDV) applies".' + _KEY_COMMON
+        ' Delivery Volume (MDV) applies".'
     ),
 )
 
-NDZ = Dataset(
-    name="NDZ",
-    description="Notice to deviate from zero per BM unit (minutes).",
-    route="/datasets/NDZ/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns("notice:integer!"),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={"notice": "Notice to deviate from zero (minutes).", "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+NDZ = _dynamic(
+    "NDZ",
+    "Notice to deviate from zero per BM unit (minutes).",
+    "notice:integer!",
+    {"notice": "Notice to deviate from zero (minutes)."},
+    (
         'NDZ per the OpenAPI document: "the length of time required for a BM Unit to start importing or '
         "exporting energy, from a zero Physical Notification level as a result of a Bid-Offer "
-        'Acceptance".' + _KEY_COMMON
+        'Acceptance".'
     ),
 )
 
-NTO = Dataset(
-    name="NTO",
-    description="Notice to deliver offers per BM unit (minutes).",
-    route="/datasets/NTO/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns("notice:integer!"),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={"notice": "Notice to deliver offers (minutes).", "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+NTO = _dynamic(
+    "NTO",
+    "Notice to deliver offers per BM unit (minutes).",
+    "notice:integer!",
+    {"notice": "Notice to deliver offers (minutes)."},
+    (
         'NTO per the OpenAPI document: "the length of time required for a BM Unit to start delivering '
-        'Offers from the time that the Bid-Offer Acceptance is issued".' + _KEY_COMMON
+        'Offers from the time that the Bid-Offer Acceptance is issued".'
     ),
 )
 
-NTB = Dataset(
-    name="NTB",
-    description="Notice to deliver bids per BM unit (minutes).",
-    route="/datasets/NTB/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns("notice:integer!"),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={"notice": "Notice to deliver bids (minutes).", "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+NTB = _dynamic(
+    "NTB",
+    "Notice to deliver bids per BM unit (minutes).",
+    "notice:integer!",
+    {"notice": "Notice to deliver bids (minutes)."},
+    (
         'NTB per the OpenAPI document: "the length of time between the issuing of a Bid-Offer Acceptance'
-        ' and the time when a BM Unit begins to deliver Bid volumes".' + _KEY_COMMON
+        ' and the time when a BM Unit begins to deliver Bid volumes".'
     ),
 )
 
-MZT = Dataset(
-    name="MZT",
-    description="Minimum zero time per BM unit (minutes a unit must stay at zero).",
-    route="/datasets/MZT/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns("periodMin:integer!"),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={"periodMin": "Minimum zero time (minutes).", "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+MZT = _dynamic(
+    "MZT",
+    "Minimum zero time per BM unit (minutes a unit must stay at zero).",
+    "periodMin:integer!",
+    {"periodMin": "Minimum zero time (minutes)."},
+    (
         'MZT per the OpenAPI document: "the minimum time that a BM Unit which has been exporting must '
-        'operate at zero or import, before returning to export".' + _KEY_COMMON
+        'operate at zero or import, before returning to export".'
     ),
 )
 
-MNZT = Dataset(
-    name="MNZT",
-    description="Minimum non-zero time per BM unit (minutes a unit must stay off zero).",
-    route="/datasets/MNZT/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns("periodMin:integer!"),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={"periodMin": "Minimum non-zero time (minutes).", "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+MNZT = _dynamic(
+    "MNZT",
+    "Minimum non-zero time per BM unit (minutes a unit must stay off zero).",
+    "periodMin:integer!",
+    {"periodMin": "Minimum non-zero time (minutes)."},
+    (
         'MNZT per the OpenAPI document: "the minimum time that a BM Unit can operate at a non-zero level'
-        ' as a result of a Bid-Offer Acceptance".' + _KEY_COMMON
+        ' as a result of a Bid-Offer Acceptance".'
     ),
 )
 
-RURE = Dataset(
-    name="RURE",
-    description="Run-up rates export per BM unit (MW/minute, up to three bands).",
-    route="/datasets/RURE/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns(_RATE_VALUE),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={**_RATE_DOCS, "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+RURE = _dynamic(
+    "RURE",
+    "Run-up rates export per BM unit (MW/minute, up to three bands).",
+    _RATE_VALUE,
+    _RATE_DOCS,
+    (
         'RURE per the OpenAPI document: it expresses "the rate of increase in active power production '
-        '(MW/minute) for a particular BM Unit which is exporting power".' + _KEY_COMMON
+        '(MW/minute) for a particular BM Unit which is exporting power".'
     ),
 )
 
-RDRE = Dataset(
-    name="RDRE",
-    description="Run-down rates export per BM unit (MW/minute, up to three bands).",
-    route="/datasets/RDRE/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns(_RATE_VALUE),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={**_RATE_DOCS, "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+RDRE = _dynamic(
+    "RDRE",
+    "Run-down rates export per BM unit (MW/minute, up to three bands).",
+    _RATE_VALUE,
+    _RATE_DOCS,
+    (
         'RDRE per the OpenAPI document: it expresses "the rate of decrease in active power production '
-        '(MW/minute) for a particular BM Unit which is exporting power".' + _KEY_COMMON
+        '(MW/minute) for a particular BM Unit which is exporting power".'
     ),
 )
 
-RURI = Dataset(
-    name="RURI",
-    description="Run-up rates import per BM unit (MW/minute, up to three bands).",
-    route="/datasets/RURI/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns(_RATE_VALUE),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={**_RATE_DOCS, "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+RURI = _dynamic(
+    "RURI",
+    "Run-up rates import per BM unit (MW/minute, up to three bands).",
+    _RATE_VALUE,
+    _RATE_DOCS,
+    (
         'RURI per the OpenAPI document: it expresses "the rate of decrease in active power consumption '
-        '(MW/minute) for a particular BM Unit which is importing power".' + _KEY_COMMON
+        '(MW/minute) for a particular BM Unit which is importing power".'
     ),
 )
 
-RDRI = Dataset(
-    name="RDRI",
-    description="Run-down rates import per BM unit (MW/minute, up to three bands).",
-    route="/datasets/RDRI/stream",
-    time_params=TimeParams.FROM_TO,
-    envelope=Envelope.ARRAY,
-    columns_spec=_dynamic_columns(_RATE_VALUE),
-    natural_key=("nationalGridBmUnit", "time"),
-    window_column="time",
-    bm_unit_column="nationalGridBmUnit",
-    partition_column="settlementDate",
-    policy=_DYNAMIC_POLICY,
-    unified=Unified(incremental="settlementDate", cluster="nationalGridBmUnit"),
-    column_docs={**_RATE_DOCS, "time": _TIME_DOC},
-    quirks=(_QUIRK,),
-    key_evidence=(
+RDRI = _dynamic(
+    "RDRI",
+    "Run-down rates import per BM unit (MW/minute, up to three bands).",
+    _RATE_VALUE,
+    _RATE_DOCS,
+    (
         'RDRI per the OpenAPI document: it expresses "the rate of increase in active power consumption '
-        '(MW/minute) for a particular BM Unit which is importing power".' + _KEY_COMMON
+        '(MW/minute) for a particular BM Unit which is importing power".'
     ),
 )
