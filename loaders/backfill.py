@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 PAYLOAD_ATTEMPTS = 3  # a body that does not parse (e.g. cut off) is fetched again this many times
 PARSE_MEMORY = "80MB"  # DuckDB memory for parsing one window (spills to disk beyond it)
 WRITER_MEMORY = "48MB"  # DuckDB memory for committing one window (it streams from Parquet)
+# Consecutive window commits share one DuckDB connection for up to this long (opening and closing
+# the file, which checkpoints, costs more than a small window's commit); then it is given up between
+# two commits, or after this long with nothing to commit, so the IRIS service gets the lock.
+COMMIT_LEASE_S = 5.0
 
 
 @dataclass
@@ -263,14 +267,21 @@ class Backfill:
         run_id = f"api-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         bar = _progress_bar(len(jobs)) if self.progress else None
         try:
-            with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="fetch") as pool:
+            # one connection for consecutive commits, given up every few seconds (DuckDB; else a no-op)
+            with (
+                self.writer.held_connection(max_hold_s=COMMIT_LEASE_S),
+                ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="fetch") as pool,
+            ):
                 pending: dict[Future, Job] = {}
                 queue = list(reversed(jobs))
                 while queue or pending:
                     while queue and len(pending) < self.concurrency * 2:
                         job = queue.pop()
                         pending[pool.submit(self._prepare, job, run_id)] = job
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    finished, _ = wait(pending, timeout=COMMIT_LEASE_S, return_when=FIRST_COMPLETED)
+                    if not finished:  # nothing to commit for a while: let other writers (IRIS) in
+                        self.writer.release_held(only_if_older=True)
+                        continue
                     for fut in finished:
                         job = pending.pop(fut)
                         self._commit(fut, job, run_id, summary)

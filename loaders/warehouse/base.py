@@ -94,9 +94,16 @@ class Writer(abc.ABC):
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         """Run a read-only query (SQL in the warehouse's dialect) and return all rows."""
 
-    def held_connection(self) -> contextlib.AbstractContextManager[None]:
-        """Keep one connection for many commits where that saves time (DuckDB); a no-op elsewhere."""
+    def held_connection(self, max_hold_s: float | None = None) -> contextlib.AbstractContextManager[None]:
+        """Keep one connection for many commits where that saves time (DuckDB); a no-op elsewhere.
+        ``max_hold_s``: give the connection (and the file's lock) up between commits once it has been
+        held this long, so other writers get in."""
         return contextlib.nullcontext()
+
+    def release_held(self, only_if_older: bool = False) -> None:
+        """Inside ``held_connection``: give the connection up now (when unused; with ``only_if_older``
+        only once held longer than its ``max_hold_s``). A no-op where nothing is held."""
+        return None
 
     def close(self) -> None:  # pragma: no cover - default no-op
         return None

@@ -87,15 +87,35 @@ class DuckDBWriter(Writer):
         self.threads = threads
         self._initialised = False
         self._held: duckdb.DuckDBPyConnection | None = None
+        self._holding = False  # inside held_connection(): connect() hands out self._held
+        self._held_since = 0.0
+        self._held_uses = 0  # connect() blocks using the held connection right now
+        self._max_hold_s: float | None = None
 
     # -- connection handling -------------------------------------------------------------------
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the file, waiting while another process holds the lock (inside ``held_connection``:
         the held connection, left open)."""
-        if self._held is not None:
-            yield self._held
+        if self._holding:
+            self.release_held(only_if_older=True)  # between two commits: let other writers in
+            if self._held is None:
+                self._held = self._open(read_only=False)
+                self._held_since = time.monotonic()
+            self._held_uses += 1
+            try:
+                yield self._held
+            finally:
+                self._held_uses -= 1
             return
+        con = self._open(read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """A new connection to the file, waiting while another process holds its lock."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.05
@@ -126,28 +146,39 @@ class DuckDBWriter(Writer):
                     log.info("warehouse %s is locked by another process; retrying", self.path)
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 2.0)
-        try:
-            yield con
-        finally:
-            con.close()
+        return con
 
     @contextlib.contextmanager
-    def held_connection(self) -> Iterator[None]:
-        """Keep one connection open for many commits (a bulk load such as ``gbpower demo``).
+    def held_connection(self, max_hold_s: float | None = None) -> Iterator[None]:
+        """Keep one connection open for many commits (a bulk load such as ``gbpower demo``, or a
+        backfill's windows).
 
-        Opening the file and closing it (which checkpoints) costs ~0.1 s, which dominates a commit
+        Opening the file and closing it (which checkpoints) costs ~0.1–1 s, which dominates a commit
         of a small window; inside this block every write reuses one connection, and each is still
-        its own transaction. The file stays locked for the whole block, so long-running services
-        (IRIS, cron) must not use it."""
-        if self._held is not None:
+        its own transaction. Without ``max_hold_s`` the file stays locked for the whole block, so
+        only one-off bulk loads use that; with it, the connection is closed and reopened between two
+        commits once held that long, so the IRIS service (which waits for the lock) gets in."""
+        if self._holding:
             yield
             return
-        with self.connect() as con:
-            self._held = con
-            try:
-                yield
-            finally:
-                self._held = None
+        self._holding, self._max_hold_s = True, max_hold_s
+        try:
+            yield
+        finally:
+            self._holding = False
+            self.release_held()
+            self._max_hold_s = None
+
+    def release_held(self, only_if_older: bool = False) -> None:
+        """Close the held connection (checkpoint; the file's lock is released) unless it is in use;
+        with ``only_if_older``, only once it has been held longer than ``max_hold_s``. The next
+        ``connect()`` inside ``held_connection`` opens a new one."""
+        if self._held is None or self._held_uses:
+            return
+        if only_if_older and (self._max_hold_s is None or time.monotonic() - self._held_since <= self._max_hold_s):
+            return
+        held, self._held = self._held, None
+        held.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
