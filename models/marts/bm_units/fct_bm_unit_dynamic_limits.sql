@@ -15,6 +15,7 @@
     is small: declarations, not time series). -#}
 {%- set cfg = incremental_config(unique_key=['bm_unit', 'parameter', 'valid_from'], cluster_by=['bm_unit']) -%}
 {%- do cfg.pop('incremental_predicates', none) -%}
+{%- do cfg['meta'].update({'merge_unbounded': 'a new declaration closes the last stored one, which may be older than the lookback; declarations are few'}) -%}
 {{ config(**cfg) }}
 
 {%- set number = gbp_type('number') -%}
