@@ -101,7 +101,7 @@ def test_unit_tests_pass_on_the_emulator(bq_built) -> None:
         target="bigquery_emulator",
         env=env,
     )
-    assert "PASS=19" in out
+    assert "PASS=23" in out
 
 
 def test_reconciliation_and_revenue_marts_build_on_the_emulator(bq_built) -> None:

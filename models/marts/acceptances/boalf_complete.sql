@@ -12,15 +12,18 @@
          [min q, max q] in the period are joined back to the minutes;
       4. offer volume = max(min(upper, q_k) - max(lower, q_{k-1}), 0), bid volume =
          min(max(lower, q_k) - min(upper, q_{k-1}), 0), integrated over the minutes (MW x min / 60);
-      5. volume outside every submitted band stays visible as a pair_id 0 row (no_bod/outside_bod).
+      5. volume outside every submitted band stays visible as a pair_id 0 row (no_bod/outside_bod);
+      6. for acceptances with deemedBoFlag, that pair_id 0 row is priced at the deemed pairs' price
+         (BSC T3.4B) read from ISPSTACK's originalPrice (priced_deemed_from_stack), else it says the
+         price is not in our inputs (deemed_price_unknown); only deemed acceptances reach the stack.
     Units are joined on coalesce(national_grid_bm_unit, bm_unit) on every side.
 
     The inputs are the import CTEs at the top (one ref each); the steps are the macros of
     macros/acceptances/engine_*.sql, which take those CTE names as arguments and define the CTEs
     they name in their headers from the CTEs of the steps before them; the rules they share are in
     engine_rules.sql. They are macros rather than intermediate models so that this model keeps BOALF,
-    BOD, PN and the calendar as its direct inputs: the dbt unit tests give those rows and check the
-    whole engine. var acceptances_exact_mode (dbt_project.yml) sends every piece through the plain
+    BOD, PN, the calendar and the settlement stack as its direct inputs: the dbt unit tests give
+    those rows and check the whole engine. var acceptances_exact_mode (dbt_project.yml) sends every piece through the plain
     per-minute path (engine_rules.sql: acc_exact_mode); the default takes the speed-ups. -#}
 {{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'bm_unit', 'acceptance_number', 'pair_id'], cluster_by=['bm_unit'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 
@@ -37,6 +40,8 @@ pn_input as (select * from {{ ref('bmrs_pn_unified') }}),
 
 settlement_periods_input as (select * from {{ ref('int_settlement_periods') }}),
 
+stack_input as (select * from {{ ref('bmrs_ispstack_unified') }}),
+
 {{ acceptance_profiles(boalf='boalf_input', settlement_periods='settlement_periods_input') }},
 
 {{ acceptance_fpn_pieces(pn='pn_input') }},
@@ -46,6 +51,8 @@ settlement_periods_input as (select * from {{ ref('int_settlement_periods') }}),
 {{ acceptance_minutes() }},
 
 {{ acceptance_pair_volumes() }},
+
+{{ acceptance_deemed_prices(stack='stack_input') }},
 
 priced as (
 
@@ -60,8 +67,16 @@ priced as (
         acceptance.acceptance_time,
         volume.offer_volume_mwh,
         volume.bid_volume_mwh,
-        prices.offer_price,
-        prices.bid_price,
+        -- BOD prices for submitted pairs; a pair_id 0 row of a deemed acceptance: the stack's deemed price
+        coalesce(prices.offer_price, deemed.offer_price) as offer_price,
+        coalesce(prices.bid_price, deemed.bid_price) as bid_price,
+        -- volume beyond the pairs that T3.4B deems pairs for: priced when the stack has every side's price
+        volume.pair_id = 0
+            and acceptance.deemed_bo_flag
+            and volume.residual_status in ('outside_bod', 'no_bod') as is_deemed_residual,
+        deemed.unit_key is not null
+            and (volume.offer_volume_mwh = 0 or deemed.offer_price is not null)
+            and (volume.bid_volume_mwh = 0 or deemed.bid_price is not null) as has_deemed_price,
         (volume.offer_volume_mwh <> 0 and abs(prices.offer_price) >= {{ sentinel }})
             or (volume.bid_volume_mwh <> 0 and abs(prices.bid_price) >= {{ sentinel }}) as has_sentinel,
         volume.residual_status,
@@ -84,6 +99,12 @@ priced as (
         on volume.unit_key = prices.unit_key
         and volume.slot = prices.slot
         and volume.pair_id = prices.pair_id
+    -- deemed_prices holds only acceptances with deemedBoFlag that the stack lists (usually none)
+    left join deemed_prices as deemed
+        on volume.unit_key = deemed.unit_key
+        and volume.acceptance_number = deemed.acceptance_number
+        and volume.slot = deemed.slot
+        and volume.pair_id = 0
 
 )
 
@@ -102,6 +123,11 @@ select
     offer_price,
     bid_price,
     case
+        when is_deemed_residual and has_deemed_price
+            then round(
+                case when offer_volume_mwh <> 0 then round(offer_volume_mwh, 6) * offer_price else 0 end
+                + case when bid_volume_mwh <> 0 then round(bid_volume_mwh, 6) * bid_price else 0 end, 6
+            ) + 0.0
         when pair_id = 0 or has_sentinel then null
         else round(round(offer_volume_mwh, 6) * offer_price + round(bid_volume_mwh, 6) * bid_price, 6) + 0.0
     end as cashflow_gbp,
@@ -112,6 +138,8 @@ select
     case
         when rr_flag then 'rr_excluded'
         when fpn_missing then 'no_fpn'
+        when is_deemed_residual and has_deemed_price then 'priced_deemed_from_stack'
+        when is_deemed_residual then 'deemed_price_unknown'
         when residual_status is not null then residual_status
         when has_sentinel then 'sentinel_price'
         else 'priced'

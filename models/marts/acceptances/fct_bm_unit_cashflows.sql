@@ -3,8 +3,10 @@
 
     RR-flagged acceptances are settled as replacement reserve, not in the BM: they are left out of
     every column here (they stay visible in boalf_complete). SO-flagged acceptances are real actions
-    and are included. Cashflows sum only `priced` rows; volume that could not be priced (no BOD, a
-    sentinel price, outside the submitted bands, no FPN) is counted in the volume totals and shown
+    and are included. Cashflows sum only `priced` rows and `priced_deemed_from_stack` ones (volume
+    beyond the submitted pairs of a deemed acceptance, at the deemed pairs' ISPSTACK price); volume
+    that could not be priced (no BOD, a sentinel price, outside the submitted bands, a deemed price not
+    in our inputs, no FPN) is counted in the volume totals and shown
     separately as unpriced_volume_mwh, so a gap in pricing is never silently dropped.
 
     Elexon settles volume x price x TLM (BSC T3.10), TLM = 1 + TLF + TLMO+/- (BSC T2.3); the volumes
@@ -17,6 +19,9 @@
     transmissionLossMultiplier -- one value on all its items -- that published TLM is used instead
     (tlm_source 'published'): it is what the BMRA applied. -#}
 {{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'bm_unit'], cluster_by=['bm_unit'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
+
+{#- the statuses whose rows carry a cashflow (boalf_complete.pricing_status) -#}
+{%- set paid = "('priced', 'priced_deemed_from_stack')" %}
 
 with acceptances as (
 
@@ -35,12 +40,14 @@ unit_periods as (
         max(national_grid_bm_unit) as national_grid_bm_unit,
         sum(offer_volume_mwh) as total_offer_volume_mwh,
         sum(bid_volume_mwh) as total_bid_volume_mwh,
-        sum(case when pricing_status = 'priced' then offer_volume_mwh else 0 end) as priced_offer_volume_mwh,
-        sum(case when pricing_status = 'priced' then bid_volume_mwh else 0 end) as priced_bid_volume_mwh,
-        sum(case when pricing_status = 'priced' then offer_volume_mwh * offer_price else 0 end) as offer_cashflow_gbp,
-        sum(case when pricing_status = 'priced' then bid_volume_mwh * bid_price else 0 end) as bid_cashflow_gbp,
-        sum(case when pricing_status = 'priced' then cashflow_gbp else 0 end) as net_cashflow_gbp,
-        sum(case when pricing_status <> 'priced' then offer_volume_mwh - bid_volume_mwh else 0 end)
+        sum(case when pricing_status in {{ paid }} then offer_volume_mwh else 0 end) as priced_offer_volume_mwh,
+        sum(case when pricing_status in {{ paid }} then bid_volume_mwh else 0 end) as priced_bid_volume_mwh,
+        sum(case when pricing_status in {{ paid }} and offer_volume_mwh <> 0
+            then offer_volume_mwh * offer_price else 0 end) as offer_cashflow_gbp,
+        sum(case when pricing_status in {{ paid }} and bid_volume_mwh <> 0
+            then bid_volume_mwh * bid_price else 0 end) as bid_cashflow_gbp,
+        sum(case when pricing_status in {{ paid }} then cashflow_gbp else 0 end) as net_cashflow_gbp,
+        sum(case when pricing_status not in {{ paid }} then offer_volume_mwh - bid_volume_mwh else 0 end)
             as unpriced_volume_mwh,
         count(distinct acceptance_number) as acceptance_count
     from acceptances
