@@ -16,6 +16,7 @@ from loaders.iris.drain import DirectoryDrain, DrainOptions
 from loaders.iris.gaps import find_gap
 from loaders.iris.heartbeat import Heartbeat
 from loaders.iris.synth import messages, write_client_files
+from tests.python.test_iris_kept import _syswarn_unregistered  # noqa: F401 (autouse: SYSWARN as an unregistered dataset)
 
 pytestmark = pytest.mark.bigquery
 

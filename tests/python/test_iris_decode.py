@@ -84,7 +84,7 @@ def test_routing_prefers_subject_then_records_dataset_field():
 @pytest.mark.parametrize(
     ("subject", "records", "fragment"),
     [
-        ("SYS_WARN", [{"dataset": "SYS_WARN", "warningText": "x"}], "'SYS_WARN' is not in the registry"),
+        ("OCNMFW", [{"dataset": "OCNMFW", "warningText": "x"}], "'OCNMFW' is not in the registry"),
         ("BMUNITS", [{"nationalGridBmUnit": "X"}], "not an IRIS dataset"),
         (None, [{"x": 1}], "no dataset field"),
         (None, [{"dataset": "BOD"}, {"dataset": "PN"}], "several datasets"),
@@ -216,10 +216,10 @@ def test_poison_copy_reads_a_one_shot_sdk_body_once(tmp_path):
     poison message must still hold every byte (it was 0 bytes when the body was read twice)."""
     from loaders.iris.pipeline import Incoming, Poison, _decode, quarantine_message
 
-    raw = json.dumps([{"dataset": "SYS_WARN", "warningText": "Electricity margin notice"}]).encode()[:-7]
+    raw = json.dumps([{"dataset": "OCNMFW", "warningText": "Electricity margin notice"}]).encode()[:-7]
     one_shot = (section for section in [raw[:10], raw[10:]])
-    poison = _decode(Incoming(message_id="SYS_WARN_1.json", subject="SYS_WARN", body=one_shot))
+    poison = _decode(Incoming(message_id="OCNMFW_1.json", subject="OCNMFW", body=one_shot))
     assert isinstance(poison, Poison) and poison.reason == "undecodable"
     assert poison.raw == raw
-    target = quarantine_message(tmp_path, poison, name="SYS_WARN_1.json")
+    target = quarantine_message(tmp_path, poison, name="OCNMFW_1.json")
     assert target.read_bytes() == raw

@@ -77,8 +77,8 @@ def test_drain_loads_moves_and_quarantines(tmp_path, duckdb_path):
     (src / "unknown").mkdir()
     (src / "unknown" / "FREQ_nosubject.json").write_text(json.dumps([make_record("FREQ", 5000)]))
     (src / "BOD" / "BOD_truncated.json").write_text('[{"dataset": "BOD", "settle')
-    (src / "SYS_WARN").mkdir()
-    (src / "SYS_WARN" / "SYS_WARN_1.json").write_text('[{"dataset": "SYS_WARN", "warningText": "x"}]')
+    (src / "OCNMFW").mkdir()
+    (src / "OCNMFW" / "OCNMFW_1.json").write_text('[{"dataset": "OCNMFW", "warningText": "x"}]')
     bad = make_record("MELS", 9000)
     bad["levelFrom"] = "high"
     (src / "MELS" / "MELS_badtype.json").write_text(json.dumps([make_record("MELS", 9001), bad]))
@@ -92,12 +92,10 @@ def test_drain_loads_moves_and_quarantines(tmp_path, duckdb_path):
     # loaded files moved under processed/<DATASET>/, nothing loaded is left in place
     processed = sorted(p.name for p in (src / "processed").rglob("*.json"))
     # (a file of a dataset the registry lacks is kept in raw.iris_kept_messages and moved too)
-    assert processed == sorted([m.message_id for m in msgs] + ["FREQ_nosubject.json", "SYS_WARN_1.json"])
+    assert processed == sorted([m.message_id for m in msgs] + ["FREQ_nosubject.json", "OCNMFW_1.json"])
     kept = _q(duckdb_path, "SELECT message_id, dataset, reason, body FROM raw.iris_kept_messages")
-    assert kept == [
-        ("SYS_WARN_1.json", "SYS_WARN", "unregistered_dataset", '[{"dataset":"SYS_WARN","warningText":"x"}]')
-    ]
-    assert not (src / "quarantine" / "SYS_WARN").exists()
+    assert kept == [("OCNMFW_1.json", "OCNMFW", "unregistered_dataset", '[{"dataset":"OCNMFW","warningText":"x"}]')]
+    assert not (src / "quarantine" / "OCNMFW").exists()
     for name, reason in [
         ("BOD/BOD_truncated.json", "undecodable"),
         ("MELS/MELS_badtype.json", "levelFrom: expected number"),

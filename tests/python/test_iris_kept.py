@@ -57,6 +57,13 @@ def register_syswarn(monkeypatch, aliases: tuple[str, ...] = ()) -> None:
     monkeypatch.setitem(DATASETS, "SYSWARN", entry)
 
 
+@pytest.fixture(autouse=True)
+def _syswarn_unregistered(monkeypatch):
+    """These tests use SYSWARN as an IRIS dataset the registry lacks; it is registered since the
+    catalogue (#11), so each test takes it out (and register_syswarn adds a test entry back)."""
+    monkeypatch.delitem(DATASETS, "SYSWARN", raising=False)
+
+
 def _writer(db) -> DuckDBWriter:
     return DuckDBWriter(db, lock_timeout_s=0.5, memory_limit="1GB")
 

@@ -110,7 +110,7 @@ def test_poison_messages_are_dead_lettered_quarantined_and_do_not_stop_the_servi
     ]
     # a well-formed message of a dataset the registry lacks is kept and completed, not poison
     unregistered = FakeMessage(
-        [json.dumps([{"dataset": "SYS_WARN", "warningText": "x"}]).encode()], "SYS_WARN", "SYS_1.json"
+        [json.dumps([{"dataset": "OCNMFW", "warningText": "x"}]).encode()], "OCNMFW", "SYS_1.json"
     )
     later = synth_fake_messages(3, start=4)
     receiver = FakeReceiver([*good[:2], poison[0], unregistered, *poison[1:], *good[2:]])
@@ -131,8 +131,8 @@ def test_poison_messages_are_dead_lettered_quarantined_and_do_not_stop_the_servi
     q = tmp_path / "quarantine" / "iris"
     assert (q / "FREQ" / "FREQ_undecodable.json").read_bytes() == b"\x00not json"
     assert "undecodable" in (q / "FREQ" / "FREQ_undecodable.json.reason").read_text()
-    assert not (q / "SYS_WARN").exists()
-    assert _count(duckdb_path, "iris_kept_messages", "message_id = 'SYS_1.json' AND dataset = 'SYS_WARN'") == 1
+    assert not (q / "OCNMFW").exists()
+    assert _count(duckdb_path, "iris_kept_messages", "message_id = 'SYS_1.json' AND dataset = 'OCNMFW'") == 1
     # the body is a one-shot generator (as in the SDK): the quarantine copy still holds every byte
     for m in poison:
         copy = q / "FREQ" / m.message_id

@@ -26,7 +26,7 @@ from loaders.quarantine import Quarantine
 from loaders.warehouse.duckdb_writer import DuckDBWriter
 from tests.python.iris_fakes import FakeMessage
 from tests.python.test_iris_bid_offer import boav
-from tests.python.test_iris_kept import register_syswarn, serve, syswarn
+from tests.python.test_iris_kept import _syswarn_unregistered, register_syswarn, serve, syswarn  # noqa: F401 (autouse)
 
 DAY = 86400
 
