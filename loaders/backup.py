@@ -70,10 +70,15 @@ class Backup:
     rows: int
 
 
+# COPY FROM DATABASE holds more in memory than a loader's commit (the writer's 128MB default ran out
+# on the soak's month of every dataset); it spills what it can beyond this
+BACKUP_MEMORY = "1GB"
+
+
 def _writer_connection(path: Path):
     from loaders.warehouse.duckdb_writer import DuckDBWriter
 
-    return DuckDBWriter(path).connect()
+    return DuckDBWriter(path, memory_limit=BACKUP_MEMORY).connect()
 
 
 def backup(warehouse: Path, backup_dir: Path, keep: int, now: datetime | None = None) -> Backup:
