@@ -242,17 +242,20 @@ class Backfill:
     ) -> tuple[list[Job], dict[str, int]]:
         jobs: list[Job] = []
         skipped: dict[str, int] = defaultdict(int)
-        for d in datasets:
-            windows = split_windows(d, date_from, date_to)
-            if not windows:
-                jobs.append(Job(d, None))
-                continue
-            done = set() if force else self.writer.completed_windows(d)
-            for w in windows:
-                if (w.start, w.end) in done:
-                    skipped[d.name] += 1
-                else:
-                    jobs.append(Job(d, w))
+        # one connection for every dataset's lookup (opening the file per dataset cost ~65 ms each,
+        # 6 s of planning for the whole catalogue)
+        with self.writer.held_connection(max_hold_s=COMMIT_LEASE_S):
+            for d in datasets:
+                windows = split_windows(d, date_from, date_to)
+                if not windows:
+                    jobs.append(Job(d, None))
+                    continue
+                done = set() if force else self.writer.completed_windows(d)
+                for w in windows:
+                    if (w.start, w.end) in done:
+                        skipped[d.name] += 1
+                    else:
+                        jobs.append(Job(d, w))
         return jobs, skipped
 
     def run(self, datasets: list[Dataset], date_from: date, date_to: date, *, force: bool = False) -> BackfillSummary:

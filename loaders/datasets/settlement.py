@@ -90,6 +90,7 @@ BOAV = Dataset(
     variant_column="bidOffer",
     bm_unit_column="bmUnit",
     partition_column="settlementDate",
+    unified=Unified(incremental="settlementDate", cluster="bmUnit"),
     policy=Policy(
         upkeep=("iris", "api_catchup", "api_revisions"),
         revision_days=3,
@@ -129,6 +130,7 @@ DISPTAV = Dataset(
     variant_column="bidOffer",
     bm_unit_column="bmUnit",
     partition_column="settlementDate",
+    unified=Unified(incremental="settlementDate", cluster="bmUnit"),
     policy=Policy(
         upkeep=("iris", "api_catchup", "api_revisions"),
         revision_days=3,
@@ -175,6 +177,7 @@ EBOCF = Dataset(
     variant_column="bidOffer",
     bm_unit_column="bmUnit",
     partition_column="settlementDate",
+    unified=Unified(incremental="settlementDate", cluster="bmUnit"),
     policy=Policy(
         upkeep=("iris", "api_catchup", "api_revisions"),
         revision_days=3,

@@ -111,7 +111,9 @@ def test_reconciliation_flags_the_disagreeing_unit_and_warns(built: Path, tmp_pa
     # Elexon's figure within £1: everything agrees, the test passes.
     boav, ebocf = _elexon_rows(built, "T_BRBEO-1", 0.9)
     load_rows(built, tmp_path / "work", "EBOCF", ebocf)
-    out = dbt(["build", "-s", "rpt_cashflow_reconciliation"], built, tmp_path)
+    # bmrs_ebocf_unified is incremental: the re-loaded day is inside the lookback of "today" 2022-03-20
+    args = ["build", "-s", "bmrs_ebocf_unified", "rpt_cashflow_reconciliation", "--vars", "{as_of_date: '2022-03-20'}"]
+    out = dbt(args, built, tmp_path)
     assert query(built, "select count(*) from analytics.rpt_cashflow_reconciliation where not within_tolerance") == [
         (0,)
     ]

@@ -37,7 +37,13 @@ DATA_TYPES = {
     "repriced": "Repriced",
     "originally_priced": "Originally-Priced",
 }
-MODELS = ["rpt_period_volume_reconciliation", "rpt_stack_price_reconciliation", "fct_bm_unit_cashflows"]
+# bmrs_disptav_unified is an incremental table: a re-load of 2016 rows needs it rebuilt too
+MODELS = [
+    "bmrs_disptav_unified",
+    "rpt_period_volume_reconciliation",
+    "rpt_stack_price_reconciliation",
+    "fct_bm_unit_cashflows",
+]
 SELECT = ["+rpt_period_volume_reconciliation", "+rpt_stack_price_reconciliation", "+fct_bm_unit_cashflows"]
 REBUILD = ["run", "--full-refresh", "-s", *MODELS]
 

@@ -79,8 +79,7 @@ ours as (
         pair_id,
         sum(volume_mwh) as volume_mwh,
         count(distinct acceptance_number) as acceptance_count,
-        string_agg(distinct cast(acceptance_number as {{ gbp_type('string') }}), ', '
-            order by cast(acceptance_number as {{ gbp_type('string') }})) as acceptances
+        {{ sorted_distinct_list("cast(acceptance_number as " ~ gbp_type('string') ~ ")") }} as acceptances
     from (
         select *, 'offer' as side, offer_volume_mwh as volume_mwh from acceptance_rows
         where offer_volume_mwh <> 0
