@@ -294,8 +294,9 @@ def run(results: dict, workdir: Path) -> None:
         ).fetchone()[0]
         # every published figure was compared: the reports are not timed on empty inputs
         compared = {
-            m: con.execute(f"select count(*), avg(case when within_tolerance then 1.0 else 0 end) from analytics.{m}")
-            .fetchone()
+            m: con.execute(
+                f"select count(*), avg(case when within_tolerance then 1.0 else 0 end) from analytics.{m}"
+            ).fetchone()
             for m in RECONCILIATION
         }
     finally:
@@ -305,9 +306,7 @@ def run(results: dict, workdir: Path) -> None:
     if any(not rows for rows, _ in compared.values()):
         raise RuntimeError(f"a reconciliation report compared nothing: {compared}")
     log.info("reconciliation rows and share within tolerance: %s", compared)
-    results["acceptance_reconciliation_agreeing_share"] = round(
-        min(share for _, share in compared.values()), 4
-    )
+    results["acceptance_reconciliation_agreeing_share"] = round(min(share for _, share in compared.values()), 4)
     results["acceptance_periods_per_s"] = round(acc_periods / best_build, 1)
     results["acceptance_join_floor_s"] = round(floor_s, 3)
     results["acceptance_build_s"] = round(best_build, 3)
