@@ -29,8 +29,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from loaders.api.windows import split_windows
 from loaders.backfill import Backfill, Job
-from loaders.registry import DATASETS, Dataset
-from loaders.settlement import settlement_period_of
+from loaders.registry import DATASETS, Dataset, TimeParams
+from loaders.settlement import day_bounds, settlement_period_of
 from loaders.warehouse import Writer
 from loaders.warehouse.base import STATE_TABLE
 
@@ -114,7 +114,15 @@ def plan(writer: Writer, datasets: list[Dataset], now: datetime, rules: CatchUpR
         if "api_revisions" in upkeep and d.policy.revision_days > 0:
             revise_from = today - timedelta(days=d.policy.revision_days)
         for w in windows:
-            reason = window_due(w, loads.get((w.start, w.end)), now, rules, revise_from)
+            loaded_at = loads.get((w.start, w.end))
+            if (
+                loaded_at is None
+                and w.settlement_date is not None
+                and d.time_params is TimeParams.SETTLEMENT_PERIOD_PATH
+            ):
+                # a backfill loads a per-period dataset's whole day as one window (Job.parts)
+                loaded_at = loads.get(day_bounds(w.settlement_date))
+            reason = window_due(w, loaded_at, now, rules, revise_from)
             if reason == "future":
                 continue
             if reason is None:

@@ -13,7 +13,7 @@ from datetime import date
 from loaders.api.windows import build_request, split_windows
 from loaders.openapi_contract import OpenApiDocument, check_request
 from loaders.registry import DATASETS, TimeParams
-from loaders.settlement import PERIOD, period_start
+from loaders.settlement import PERIOD, day_bounds, period_start
 
 DAY = date(2025, 3, 30)  # the short spring clock-change day: 23 hours
 
@@ -125,7 +125,7 @@ def test_a_404_period_is_skipped_and_recorded_and_the_long_day_loads_50_periods(
         asked = [line for line in server.log.requests if "/stack/all/" in line]
     assert summary.ok, summary.failures
     s = summary.datasets["ISPSTACK"]
-    assert s.windows_done == 50
+    assert s.windows_done == 1  # the day's 100 requests are parsed and committed as one window, the day
     assert s.periods_not_found == [f"{day} P27 offer"]
     assert any("no such period (HTTP 404): 2025-10-26 P27 offer" in line for line in summary.lines())
     assert sorted({int(line.split("?")[0].rsplit("/", 1)[1]) for line in asked}) == list(range(1, 51))
@@ -138,6 +138,71 @@ def test_a_404_period_is_skipped_and_recorded_and_the_long_day_loads_50_periods(
     finally:
         con.close()
     assert rows == [("bid", 50, 50), ("offer", 49, 49)]
+    assert DuckDBWriter(db).completed_windows(DATASETS["ISPSTACK"]) == {day_bounds(day)}
+
+
+def test_a_per_period_day_is_one_commit_that_a_rerun_skips_and_the_catch_up_reads(tmp_path) -> None:
+    """The backfill commits a per-period dataset's day as one window: a re-run skips it, the catch-up
+    counts its periods as loaded, and a period that cannot be fetched fails the whole day (nothing of
+    it committed)."""
+    from datetime import UTC, datetime, timedelta
+
+    import duckdb
+
+    from loaders.api.client import ApiClient
+    from loaders.backfill import Backfill
+    from loaders.catch_up import CatchUpRules, plan
+    from loaders.quarantine import Quarantine
+    from loaders.replay import Fault, ReplayServer
+    from loaders.replay.layout import write_rows
+    from loaders.warehouse.duckdb_writer import DuckDBWriter
+
+    day = date(2025, 6, 1)
+    root = tmp_path / "store"
+    for key, side_rows in _stack_rows(day, list(range(1, 49))).items():
+        write_rows(root, DATASETS["ISPSTACK"], side_rows, key.split("/")[1])
+    db = tmp_path / "w.duckdb"
+
+    def backfill(server: ReplayServer) -> Backfill:
+        return Backfill(
+            DuckDBWriter(db, lock_timeout_s=30),
+            ApiClient(server.base_url, rate_per_s=500, backoff_base_s=0.01, read_timeout_s=30, max_attempts=2),
+            concurrency=2,
+            quarantine=Quarantine(tmp_path / "quarantine"),
+            work_dir=tmp_path / "work",
+            progress=False,
+        )
+
+    def stack_rows() -> list[tuple]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute('select "bidOffer", count(*) from raw.bmrs_ispstack group by 1 order by 1').fetchall()
+        except duckdb.CatalogException:
+            return []
+        finally:
+            con.close()
+
+    # period 30's bid side is cut off every time: the day fails, nothing of it is committed
+    broken = Fault(match=f"/stack/all/bid/{day}/30?", kind="truncate", times=10)
+    with ReplayServer(root, faults=[broken]) as server:
+        summary = backfill(server).run([DATASETS["ISPSTACK"]], day, day)
+    assert not summary.ok and summary.datasets["ISPSTACK"].windows_failed == 1
+    assert "stack/all/bid/2025-06-01/30" in summary.failures[0]
+    assert stack_rows() == []
+
+    with ReplayServer(root) as server:
+        first = backfill(server).run([DATASETS["ISPSTACK"]], day, day)
+        again = backfill(server).run([DATASETS["ISPSTACK"]], day, day)
+        asked_again = [line for line in server.log.requests if "/stack/all/" in line]
+    assert first.ok and first.datasets["ISPSTACK"].windows_done == 1
+    assert stack_rows() == [("bid", 48), ("offer", 48)]
+    assert again.datasets["ISPSTACK"].windows_skipped == 1 and again.datasets["ISPSTACK"].windows_done == 0
+    assert len(asked_again) == 2 * 48  # the first run's requests only: the re-run asked nothing
+
+    # the catch-up, a week later, sees every period of that day loaded (final: not due again)
+    later = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=12)
+    due = plan(DuckDBWriter(db), [DATASETS["ISPSTACK"]], later, CatchUpRules(days=1))
+    assert [j.window.settlement_date for j in due.jobs if j.window.settlement_date == day] == []
 
 
 def test_disptav_and_ispstack_gaps_are_checked_against_elexons_data_status() -> None:
