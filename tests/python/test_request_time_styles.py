@@ -93,35 +93,48 @@ def _stack_rows(day: date, periods: list[int]) -> dict[str, list[dict]]:
     return out
 
 
+def _stack_store(tmp_path, day: date, periods: int):
+    """A replay store with ``periods`` periods of SYNTHETIC stack items on both sides of ``day``."""
+    from loaders.replay.layout import write_rows
+
+    root = tmp_path / "store"
+    for key, side_rows in _stack_rows(day, list(range(1, periods + 1))).items():
+        write_rows(root, DATASETS["ISPSTACK"], side_rows, key.split("/")[1])
+    return root
+
+
+def _stack_backfill(server, db, tmp_path):
+    """The backfill the ISPSTACK tests run against the replay server (real client, writer, quarantine)."""
+    from loaders.api.client import ApiClient
+    from loaders.backfill import Backfill
+    from loaders.quarantine import Quarantine
+    from loaders.warehouse.duckdb_writer import DuckDBWriter
+
+    return Backfill(
+        DuckDBWriter(db, lock_timeout_s=30),
+        ApiClient(server.base_url, rate_per_s=500, backoff_base_s=0.01, read_timeout_s=30, max_attempts=2),
+        concurrency=2,
+        quarantine=Quarantine(tmp_path / "quarantine"),
+        work_dir=tmp_path / "work",
+        progress=False,
+    )
+
+
 def test_a_404_period_is_skipped_and_recorded_and_the_long_day_loads_50_periods(tmp_path) -> None:
     """The autumn clock-change day has 50 periods: every one is requested, both sides; the replay
     answers period 27's offer side 404 (Elexon has no stack for it), which is recorded, not a failure,
     and the period's other side and every other period load."""
     import duckdb
 
-    from loaders.api.client import ApiClient
-    from loaders.backfill import Backfill
-    from loaders.quarantine import Quarantine
     from loaders.replay import Fault, ReplayServer
-    from loaders.replay.layout import write_rows
     from loaders.warehouse.duckdb_writer import DuckDBWriter
 
     day = date(2025, 10, 26)
-    root = tmp_path / "store"
-    for key, side_rows in _stack_rows(day, list(range(1, 51))).items():
-        write_rows(root, DATASETS["ISPSTACK"], side_rows, key.split("/")[1])
+    root = _stack_store(tmp_path, day, 50)
     db = tmp_path / "w.duckdb"
     fault = Fault(match=f"/stack/all/offer/{day}/27?", status=404, times=10)
     with ReplayServer(root, faults=[fault]) as server:
-        bf = Backfill(
-            DuckDBWriter(db, lock_timeout_s=30),
-            ApiClient(server.base_url, rate_per_s=500, backoff_base_s=0.01, read_timeout_s=30, max_attempts=2),
-            concurrency=2,
-            quarantine=Quarantine(tmp_path / "quarantine"),
-            work_dir=tmp_path / "work",
-            progress=False,
-        )
-        summary = bf.run([DATASETS["ISPSTACK"]], day, day)
+        summary = _stack_backfill(server, db, tmp_path).run([DATASETS["ISPSTACK"]], day, day)
         asked = [line for line in server.log.requests if "/stack/all/" in line]
     assert summary.ok, summary.failures
     s = summary.datasets["ISPSTACK"]
@@ -149,29 +162,16 @@ def test_a_per_period_day_is_one_commit_that_a_rerun_skips_and_the_catch_up_read
 
     import duckdb
 
-    from loaders.api.client import ApiClient
-    from loaders.backfill import Backfill
     from loaders.catch_up import CatchUpRules, plan
-    from loaders.quarantine import Quarantine
     from loaders.replay import Fault, ReplayServer
-    from loaders.replay.layout import write_rows
     from loaders.warehouse.duckdb_writer import DuckDBWriter
 
     day = date(2025, 6, 1)
-    root = tmp_path / "store"
-    for key, side_rows in _stack_rows(day, list(range(1, 49))).items():
-        write_rows(root, DATASETS["ISPSTACK"], side_rows, key.split("/")[1])
+    root = _stack_store(tmp_path, day, 48)
     db = tmp_path / "w.duckdb"
 
-    def backfill(server: ReplayServer) -> Backfill:
-        return Backfill(
-            DuckDBWriter(db, lock_timeout_s=30),
-            ApiClient(server.base_url, rate_per_s=500, backoff_base_s=0.01, read_timeout_s=30, max_attempts=2),
-            concurrency=2,
-            quarantine=Quarantine(tmp_path / "quarantine"),
-            work_dir=tmp_path / "work",
-            progress=False,
-        )
+    def backfill(server: ReplayServer):
+        return _stack_backfill(server, db, tmp_path)
 
     def stack_rows() -> list[tuple]:
         con = duckdb.connect(str(db), read_only=True)

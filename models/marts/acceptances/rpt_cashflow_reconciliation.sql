@@ -91,33 +91,24 @@ pair_counts as (
 
 -- the pairs at fault, named: aggregated over the faulty rows only (few on a good day), so the ordered
 -- string aggregation does not run over every unit-period
-pairs_off_tolerance as (
+{%- set named_faults = [
+    ('pairs_off_tolerance', 'not within_tolerance'),
+    ('pairs_off_judged_multiplier', 'not fits_judged_multiplier'),
+] %}
+{%- for name, condition in named_faults %}
+{{ name }} as (
 
     select
         settlement_date,
         settlement_period,
         unit_key,
-        string_agg({{ pair_name('side', 'pair_id') }}, ', ' order by {{ pair_name('side', 'pair_id') }})
-            as pairs_off_tolerance
+        string_agg({{ pair_name('side', 'pair_id') }}, ', ' order by {{ pair_name('side', 'pair_id') }}) as {{ name }}
     from {{ ref('rpt_pair_cashflow_reconciliation') }}
-    where has_elexon_cashflow and not within_tolerance
+    where has_elexon_cashflow and {{ condition }}
     group by settlement_date, settlement_period, unit_key
 
 ),
-
-pairs_off_judged_multiplier as (
-
-    select
-        settlement_date,
-        settlement_period,
-        unit_key,
-        string_agg({{ pair_name('side', 'pair_id') }}, ', ' order by {{ pair_name('side', 'pair_id') }})
-            as pairs_off_judged_multiplier
-    from {{ ref('rpt_pair_cashflow_reconciliation') }}
-    where has_elexon_cashflow and not fits_judged_multiplier
-    group by settlement_date, settlement_period, unit_key
-
-),
+{% endfor %}
 
 pair_checks as (
 
