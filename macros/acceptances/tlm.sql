@@ -2,8 +2,7 @@
 
     - derived_pair_keys(): the keys of Elexon's DerivedDataBidOfferPairs objects (BOAV pairVolumes,
       EBOCF bidOfferPairCashflows, DISPTAV pairVolumes) with the pair id each stands for:
-      positiveN = pair N (above FPN), negativeN = pair -N.
-    - json_number(expr, key): the number under a top-level key of a JSON text column (null when absent). -#}
+      positiveN = pair N (above FPN), negativeN = pair -N. -#}
 
 {% macro derived_pair_keys() -%}
     {%- set keys = [] -%}
@@ -14,33 +13,58 @@
     {{ return(keys) }}
 {%- endmacro %}
 
-{% macro json_number(expr, key) -%}
-    {{ return(adapter.dispatch('json_number', 'gbpower')(expr, key)) }}
-{%- endmacro %}
-
-{% macro duckdb__json_number(expr, key) -%}
-    try_cast(json_extract_string({{ expr }}, '$.{{ key }}') as double)
-{%- endmacro %}
-
-{% macro bigquery__json_number(expr, key) -%}
-    safe_cast(json_value({{ expr }}, '$.{{ key }}') as float64)
-{%- endmacro %}
-
 {#- One row per (row of `relation`, pair) with a non-null value under that pair's key: the pair id and
-    the value, next to the `keep` columns. Unpivots Elexon's pair objects without JSON table functions
-    (the same SQL on DuckDB and BigQuery). -#}
+    the value, next to the `keep` columns. One scan of `relation`: each row's pairs are unnested from
+    an array of (pair id, value) structs (twelve union branches read it twelve times). DuckDB parses
+    the JSON once per row (json_transform); BigQuery reads each key with json_value. -#}
 {% macro unpivot_derived_pairs(relation, json_column, keep, value_name) -%}
-    {%- for key, pair_id in derived_pair_keys() %}
+    {{ return(adapter.dispatch('unpivot_derived_pairs', 'gbpower')(relation, json_column, keep, value_name)) }}
+{%- endmacro %}
+
+{% macro duckdb__unpivot_derived_pairs(relation, json_column, keep, value_name) -%}
+    {%- set spec = [] -%}
+    {%- for key, pair_id in derived_pair_keys() -%}
+        {%- do spec.append('"' ~ key ~ '": "DOUBLE"') -%}
+    {%- endfor %}
     select
         {%- for column in keep %}
         {{ column }},
         {%- endfor %}
-        {{ pair_id }} as pair_id,
-        {{ json_number(json_column, key) }} as {{ value_name }}
-    from {{ relation }}
-    where {{ json_number(json_column, key) }} is not null
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+        pair.pair_id,
+        pair.pair_value as {{ value_name }}
+    from (
+        select
+            {%- for column in keep %}
+            {{ column }},
+            {%- endfor %}
+            unnest([
+                {%- for key, pair_id in derived_pair_keys() %}
+                {'pair_id': {{ pair_id }}, 'pair_value': parsed.{{ key }}}{{ ',' if not loop.last }}
+                {%- endfor %}
+            ]) as pair
+        from (
+            select *, json_transform({{ json_column }}, '{ {{- spec | join(', ') -}} }') as parsed
+            from {{ relation }}
+        ) as with_parsed
+    ) as unnested
+    where pair.pair_value is not null
+{%- endmacro %}
+
+{% macro bigquery__unpivot_derived_pairs(relation, json_column, keep, value_name) -%}
+    select
+        {%- for column in keep %}
+        source_row.{{ column }},
+        {%- endfor %}
+        pair.pair_id,
+        pair.pair_value as {{ value_name }}
+    from {{ relation }} as source_row
+    cross join unnest([
+        {%- for key, pair_id in derived_pair_keys() %}
+        struct({{ pair_id }} as pair_id, safe_cast(json_value(source_row.{{ json_column }}, '$.{{ key }}') as float64) as pair_value)
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    ]) as pair
+    where pair.pair_value is not null
 {%- endmacro %}
 
 {#- A pair's name in reports: side and pair id, e.g. "offer 1", "bid -2". -#}

@@ -72,7 +72,7 @@ ours as (
 ),
 
 -- per unit-period: how the pairs compare (names like "offer 1", "bid -2")
-pair_counts as (
+pair_checks as (
 
     select
         settlement_date,
@@ -82,92 +82,32 @@ pair_counts as (
         sum(case when within_tolerance then 1 else 0 end) as pairs_within_tolerance,
         sum(case when within_tolerance_before_tlm then 1 else 0 end) as pairs_within_tolerance_before_tlm,
         sum(case when fits_judged_multiplier then 1 else 0 end) as pairs_fitting_judged_multiplier,
-        max(judged_multiplier) as judged_multiplier
+        max(judged_multiplier) as judged_multiplier,
+        {{ sorted_string_agg(pair_name('side', 'pair_id'), [pair_name('side', 'pair_id')], 'not within_tolerance') }}
+            as pairs_off_tolerance,
+        {{ sorted_string_agg(pair_name('side', 'pair_id'), [pair_name('side', 'pair_id')], 'not fits_judged_multiplier') }}
+            as pairs_off_judged_multiplier
     from {{ ref('rpt_pair_cashflow_reconciliation') }}
     where has_elexon_cashflow
     group by settlement_date, settlement_period, unit_key
 
 ),
 
--- the pairs at fault, named: aggregated over the faulty rows only (few on a good day), so the ordered
--- string aggregation does not run over every unit-period
-{%- set named_faults = [
-    ('pairs_off_tolerance', 'not within_tolerance'),
-    ('pairs_off_judged_multiplier', 'not fits_judged_multiplier'),
-] %}
-{%- for name, condition in named_faults %}
-{{ name }} as (
-
-    select
-        settlement_date,
-        settlement_period,
-        unit_key,
-        string_agg({{ pair_name('side', 'pair_id') }}, ', ' order by {{ pair_name('side', 'pair_id') }}) as {{ name }}
-    from {{ ref('rpt_pair_cashflow_reconciliation') }}
-    where has_elexon_cashflow and {{ condition }}
-    group by settlement_date, settlement_period, unit_key
-
-),
-{% endfor %}
-
-pair_checks as (
-
-    select
-        pair_count.*,
-        off_tolerance.pairs_off_tolerance,
-        off_multiplier.pairs_off_judged_multiplier
-    from pair_counts as pair_count
-    left join pairs_off_tolerance as off_tolerance
-        on pair_count.settlement_date = off_tolerance.settlement_date
-        and pair_count.settlement_period = off_tolerance.settlement_period
-        and pair_count.unit_key = off_tolerance.unit_key
-    left join pairs_off_judged_multiplier as off_multiplier
-        on pair_count.settlement_date = off_multiplier.settlement_date
-        and pair_count.settlement_period = off_multiplier.settlement_period
-        and pair_count.unit_key = off_multiplier.unit_key
-
-),
-
 -- per unit-period: the acceptances whose volume in a pair differs from BOAV ("124805 offer -1")
-acceptance_counts as (
-
-    select
-        settlement_date,
-        settlement_period,
-        unit_key,
-        count(*) as acceptance_pairs_compared
-    from {{ ref('rpt_acceptance_volume_reconciliation') }}
-    group by settlement_date, settlement_period, unit_key
-
-),
-
-acceptances_at_fault as (
-
-    select
-        settlement_date,
-        settlement_period,
-        unit_key,
-        string_agg(
-            concat(cast(acceptance_number as {{ gbp_type('string') }}), ' ', {{ pair_name('side', 'pair_id') }}),
-            ', '
-            order by acceptance_number, {{ pair_name('side', 'pair_id') }}
-        ) as acceptances_at_fault
-    from {{ ref('rpt_acceptance_volume_reconciliation') }}
-    where not within_tolerance
-    group by settlement_date, settlement_period, unit_key
-
-),
-
 acceptance_checks as (
 
     select
-        acceptance_count.*,
-        at_fault.acceptances_at_fault
-    from acceptance_counts as acceptance_count
-    left join acceptances_at_fault as at_fault
-        on acceptance_count.settlement_date = at_fault.settlement_date
-        and acceptance_count.settlement_period = at_fault.settlement_period
-        and acceptance_count.unit_key = at_fault.unit_key
+        settlement_date,
+        settlement_period,
+        unit_key,
+        count(*) as acceptance_pairs_compared,
+        {{ sorted_string_agg(
+            "concat(cast(acceptance_number as " ~ gbp_type('string') ~ "), ' ', " ~ pair_name('side', 'pair_id') ~ ")",
+            ['acceptance_number', pair_name('side', 'pair_id')],
+            'not within_tolerance'
+        ) }} as acceptances_at_fault
+    from {{ ref('rpt_acceptance_volume_reconciliation') }}
+    group by settlement_date, settlement_period, unit_key
 
 ),
 
