@@ -28,7 +28,7 @@ import shutil
 import signal
 import sys
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -44,6 +44,7 @@ TEMPLATE_DAYS = {
     "autumn": date(2024, 10, 27),
 }
 DATE_TOKEN = re.compile(rb"(?<![0-9])(\d{4})-(\d{2})-(\d{2})(?![0-9])")
+DATE_PLAIN = re.compile(rb"(?<![0-9])\d{4}-\d{2}-\d{2}(?![0-9])")
 MRID = re.compile(rb'("mrid":")([^"]*)(")')
 
 
@@ -61,9 +62,34 @@ def template_for(day: date) -> date:
     return TEMPLATE_DAYS[day_kind(day)]
 
 
+def _moved(token: bytes, days: int) -> bytes | None:
+    try:
+        return (date.fromisoformat(token.decode()) + timedelta(days=days)).isoformat().encode()
+    except ValueError:  # not a calendar date: leave it
+        return None
+
+
+def _shift_by_replace(data: bytes, days: int) -> bytes | None:
+    """The date shift as one ``bytes.replace`` per distinct date token (C speed; a day's files hold a
+    handful of dates), or None when some token also occurs inside a longer run of digits (then only
+    the regex is exact). Tokens are replaced from the far end of the shift's direction, so a moved
+    date never meets a token still to be moved."""
+    found = Counter(DATE_PLAIN.findall(data))
+    if any(data.count(token) != n for token, n in found.items()):
+        return None
+    for token in sorted(found, reverse=days > 0):
+        moved = _moved(token, days)
+        if moved is not None:
+            data = data.replace(token, moved)
+    return data
+
+
 def shift_bytes(data: bytes, days: int, dataset: str, day: date) -> bytes:
     """Every date token in ``data`` moved ``days`` days; REMIT message ids made unique per day."""
-    if days:
+    shifted = _shift_by_replace(data, days) if days else data
+    if shifted is not None:
+        data = shifted
+    else:
         cache: dict[bytes, bytes] = {}
 
         def shift(m: re.Match[bytes]) -> bytes:
