@@ -135,6 +135,19 @@ class ShiftedStore(Store):
                 self._make(dataset, day, variant, path)
         return path
 
+    def materialise(self, first: date, last: date) -> None:
+        """Make every dataset's day files for ``first``..``last`` now (the bench does this before it
+        times a landing, so the timing is the loader's, not the fake API's shifting)."""
+        from loaders.registry import DATASETS, TimeParams
+
+        day = first
+        while day <= last:
+            for dataset in DATASETS.values():
+                if dataset.time_params is not TimeParams.SNAPSHOT:
+                    for variant in dataset.variants or (None,):
+                        self.day_file(dataset, day, variant)
+            day += timedelta(days=1)
+
     def _make(self, dataset: Dataset, day: date, variant: str | None, path: Path) -> None:
         template = template_for(day)
         source = self.templates / dataset.name / (variant or "") / f"{template.isoformat()}.ndjson"
