@@ -14,13 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from loaders.api.client import ApiClient
-from loaders.backfill import Backfill
-from loaders.quarantine import Quarantine
 from loaders.registry import get_dataset
 from loaders.replay import Fault, ReplayServer
 from loaders.replay.layout import write_rows
-from loaders.warehouse.duckdb_writer import DuckDBWriter
+from tests.python.backfill_support import replay_backfill
 
 REAL = Path(__file__).resolve().parents[2] / "loaders" / "samples" / "real" / "elexon_samples"
 
@@ -51,21 +48,16 @@ def table_rows(db: Path, table: str, order: str = "1") -> list[dict]:
 
 
 def backfill(db: Path, server: ReplayServer, datasets: list[str], d0: date, d1: date, tmp: Path, **kw):
-    client = ApiClient(
-        server.base_url,
-        rate_per_s=kw.pop("rate", 50),
+    bf = replay_backfill(
+        server,
+        db,
+        tmp,
+        rate=kw.pop("rate", 50),
         backoff_base_s=0.05,
         read_timeout_s=kw.pop("read_timeout_s", 30),
         max_attempts=kw.pop("max_attempts", 6),
-    )
-    writer = DuckDBWriter(db, lock_timeout_s=kw.pop("lock_timeout_s", 30))
-    bf = Backfill(
-        writer,
-        client,
         concurrency=kw.pop("concurrency", 2),
-        quarantine=Quarantine(tmp / "quarantine"),
-        work_dir=tmp / "work",
-        progress=False,
+        lock_timeout_s=kw.pop("lock_timeout_s", 30),
     )
     return bf.run([get_dataset(d) for d in datasets], d0, d1, force=kw.pop("force", False))
 

@@ -105,19 +105,9 @@ def _stack_store(tmp_path, day: date, periods: int):
 
 def _stack_backfill(server, db, tmp_path):
     """The backfill the ISPSTACK tests run against the replay server (real client, writer, quarantine)."""
-    from loaders.api.client import ApiClient
-    from loaders.backfill import Backfill
-    from loaders.quarantine import Quarantine
-    from loaders.warehouse.duckdb_writer import DuckDBWriter
+    from tests.python.backfill_support import replay_backfill
 
-    return Backfill(
-        DuckDBWriter(db, lock_timeout_s=30),
-        ApiClient(server.base_url, rate_per_s=500, backoff_base_s=0.01, read_timeout_s=30, max_attempts=2),
-        concurrency=2,
-        quarantine=Quarantine(tmp_path / "quarantine"),
-        work_dir=tmp_path / "work",
-        progress=False,
-    )
+    return replay_backfill(server, db, tmp_path)
 
 
 def test_a_404_period_is_skipped_and_recorded_and_the_long_day_loads_50_periods(tmp_path) -> None:

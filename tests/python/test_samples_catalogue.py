@@ -10,8 +10,6 @@ from datetime import UTC, date, datetime
 import duckdb
 import pytest
 
-from loaders.api.client import ApiClient
-from loaders.backfill import Backfill
 from loaders.parse import parse_records_file
 from loaders.quarantine import Quarantine
 from loaders.registry import DATASETS
@@ -23,7 +21,7 @@ from loaders.samples.synthetic import SPECIFIC, generate_day
 from loaders.samples.validate import row_errors
 from loaders.settlement import LONDON, day_bounds, parse_ts, settlement_period_of
 from loaders.time_window import Window
-from loaders.warehouse.duckdb_writer import DuckDBWriter
+from tests.python.backfill_support import replay_backfill
 
 GENERIC = sorted(set(DATASETS) - SPECIFIC)
 SPRING, NORMAL, AUTUMN = date(2026, 3, 29), date(2026, 1, 15), date(2025, 10, 26)
@@ -197,14 +195,7 @@ def test_replay_and_backfill_land_every_generated_row(tmp_path):
     manifest = build_store(root, days, scale="demo", seed=2, include_real=False, datasets=GENERIC)
     db = tmp_path / "w.duckdb"
     with ReplayServer(root) as server:
-        bf = Backfill(
-            DuckDBWriter(db, lock_timeout_s=30),
-            ApiClient(server.base_url, rate_per_s=200, backoff_base_s=0.05, read_timeout_s=30, max_attempts=3),
-            concurrency=2,
-            quarantine=Quarantine(tmp_path / "quarantine"),
-            work_dir=tmp_path / "work",
-            progress=False,
-        )
+        bf = replay_backfill(server, db, tmp_path, rate=200, backoff_base_s=0.05, max_attempts=3)
         summary = bf.run([DATASETS[n] for n in GENERIC], days[0], days[-1])
     assert summary.ok, summary.failures
     con = duckdb.connect(str(db), read_only=True)
