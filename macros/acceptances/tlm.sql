@@ -16,16 +16,13 @@
 {#- One row per (row of `relation`, pair) with a non-null value under that pair's key: the pair id and
     the value, next to the `keep` columns. One scan of `relation`: each row's pairs are unnested from
     an array of (pair id, value) structs (twelve union branches read it twelve times). DuckDB parses
-    the JSON once per row (json_transform); BigQuery reads each key with json_value. -#}
+    the JSON once per row (json_extract of the twelve paths at once); BigQuery reads each key with
+    json_value. -#}
 {% macro unpivot_derived_pairs(relation, json_column, keep, value_name) -%}
     {{ return(adapter.dispatch('unpivot_derived_pairs', 'gbpower')(relation, json_column, keep, value_name)) }}
 {%- endmacro %}
 
 {% macro duckdb__unpivot_derived_pairs(relation, json_column, keep, value_name) -%}
-    {%- set spec = [] -%}
-    {%- for key, pair_id in derived_pair_keys() -%}
-        {%- do spec.append('"' ~ key ~ '": "DOUBLE"') -%}
-    {%- endfor %}
     select
         {%- for column in keep %}
         {{ column }},
@@ -39,11 +36,17 @@
             {%- endfor %}
             unnest([
                 {%- for key, pair_id in derived_pair_keys() %}
-                {'pair_id': {{ pair_id }}, 'pair_value': parsed.{{ key }}}{{ ',' if not loop.last }}
+                {'pair_id': {{ pair_id }}, 'pair_value': parsed[{{ loop.index }}]}{{ ',' if not loop.last }}
                 {%- endfor %}
             ]) as pair
         from (
-            select *, json_transform({{ json_column }}, '{ {{- spec | join(', ') -}} }') as parsed
+            select
+                *,
+                try_cast(json_extract({{ json_column }}, [
+                    {%- for key, pair_id in derived_pair_keys() %}
+                    '$.{{ key }}'{{ ',' if not loop.last }}
+                    {%- endfor %}
+                ]) as double[]) as parsed
             from {{ relation }}
         ) as with_parsed
     ) as unnested

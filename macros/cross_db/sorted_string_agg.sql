@@ -13,13 +13,25 @@
 
 {% macro duckdb__sorted_string_agg(expr, order_by, where) -%}
     nullif(array_to_string(list_transform(list_sort(
-        list(struct_pack({% for o in order_by %}o{{ loop.index }} := {{ o }}, {% endfor %}v := {{ expr }}))
-            filter (where {{ where }})
+        list(struct_pack(
+            {%- for o in order_by %}
+            o{{ loop.index }} := {{ o }},
+            {%- endfor %}
+            v := {{ expr }}
+        )) filter (where {{ where }})
     ), item -> item.v), ', '), '')
 {%- endmacro %}
 
 {% macro bigquery__sorted_string_agg(expr, order_by, where) -%}
-    string_agg(case when {{ where }} then {{ expr }} end, ', ' order by {{ order_by | join(', ') }})
+    string_agg(
+        case
+            when {{ where }}
+                then {{ expr }}
+        end,
+        ', '
+        order by
+            {{ order_by | join(',\n            ') }}
+    )
 {%- endmacro %}
 
 {% macro sorted_distinct_list(expr) -%}
@@ -27,7 +39,9 @@
 {%- endmacro %}
 
 {% macro duckdb__sorted_distinct_list(expr) -%}
-    nullif(array_to_string(list_sort(list(distinct {{ expr }}) filter (where {{ expr }} is not null)), ', '), '')
+    nullif(array_to_string(list_sort(
+        list(distinct {{ expr }}) filter (where {{ expr }} is not null)
+    ), ', '), '')
 {%- endmacro %}
 
 {% macro bigquery__sorted_distinct_list(expr) -%}
