@@ -93,6 +93,9 @@ def _parse_ts(text: str) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
+_RowIndex = tuple[tuple[int, int], list[datetime], list[bytes], bool]
+
+
 class Store:
     """Read access to a replay store, with first/last window values cached per file."""
 
@@ -102,7 +105,8 @@ class Store:
         self.root = root
         self._bounds: dict[Path, tuple[str, str] | None] = {}
         self._lock = threading.Lock()
-        self._index: OrderedDict[tuple[Path, str], tuple[tuple[int, int], list[datetime], list[bytes]]] = OrderedDict()
+        # (file, column) -> (file version, window values, raw rows, whether the values are sorted)
+        self._index: OrderedDict[tuple[Path, str], _RowIndex] = OrderedDict()
 
     def rows_between(self, path: Path, column: str, start: datetime, end: datetime) -> list[bytes]:
         """The raw rows of a sorted file whose ``column`` is in [start, end] (inclusive, like the API),
@@ -118,13 +122,13 @@ class Store:
         if cached is None or cached[0] != version:
             lines = [raw for raw in path.read_bytes().split(b"\n") if raw.strip()]
             stamps = [_parse_ts(str(json.loads(raw)[column])) for raw in lines]
-            cached = (version, stamps, lines)
+            cached = (version, stamps, lines, all(a <= b for a, b in pairwise(stamps)))
             with self._lock:
                 self._index[key] = cached
                 while len(self._index) > self.INDEXED_FILES:
                     self._index.popitem(last=False)
-        _, stamps, lines = cached
-        if any(a > b for a, b in pairwise(stamps)):  # not sorted after all: filter row by row
+        _, stamps, lines, ordered = cached
+        if not ordered:  # not sorted after all: filter row by row
             return [raw for ts, raw in zip(stamps, lines, strict=True) if start <= ts <= end]
         return lines[bisect_left(stamps, start) : bisect_right(stamps, end)]
 
