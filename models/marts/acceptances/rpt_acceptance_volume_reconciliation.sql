@@ -8,6 +8,7 @@
     side = bid_volume_mwh (moves down, <= 0); a pair of either sign can carry either side.
     Agreement: |ours - Elexon's| <= var reconciliation_acceptance_mwh (default 0.001 MWh: BOAV is
     published to 3-4 decimals; our volumes are integrated per minute). -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'unit_key', 'acceptance_number', 'side', 'pair_id'], cluster_by=['unit_key'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 {%- set tolerance_mwh = var('reconciliation_acceptance_mwh', 0.001) -%}
 
 with boav_rows as (
@@ -21,6 +22,7 @@ with boav_rows as (
         bid_offer,
         pair_volumes
     from {{ ref('bmrs_boav_unified') }}
+    where {{ incremental_window('settlement_date') }}
 
 ),
 
@@ -59,6 +61,7 @@ acceptance_rows as (
     inner join elexon_dates as elexon_date
         on acceptance.settlement_date = elexon_date.settlement_date
     where not acceptance.rr_flag
+        and {{ incremental_window('acceptance.settlement_date') }}
 
 ),
 

@@ -13,6 +13,7 @@
     rpt_acceptance_volume_reconciliation (per acceptance and pair, to 0.001 MWh): implied_tlm (EBOCF /
     our cashflow before TLM), tlm_verdict (consistent / tlm / price_or_volume) and the pairs and
     acceptances at fault, by name. -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'bm_unit'], cluster_by=['bm_unit'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 {%- set abs_gbp = var('reconciliation_abs_gbp', 1) -%}
 {%- set abs_mwh = var('reconciliation_abs_mwh', 0.01) -%}
 {%- set rel = var('reconciliation_rel', 0.005) -%}
@@ -27,6 +28,7 @@ with boav as (
         sum(case when bid_offer = 'offer' then total_volume_accepted else 0 end) as offer_volume_mwh,
         sum(case when bid_offer = 'bid' then total_volume_accepted else 0 end) as bid_volume_mwh
     from {{ ref('bmrs_boav_unified') }}
+    where {{ incremental_window('settlement_date') }}
     group by settlement_date, settlement_period, coalesce(national_grid_bm_unit, bm_unit)
 
 ),
@@ -40,6 +42,7 @@ ebocf as (
         max(bm_unit) as bm_unit,
         sum(total_cashflow) as cashflow_gbp
     from {{ ref('bmrs_ebocf_unified') }}
+    where {{ incremental_window('settlement_date') }}
     group by settlement_date, settlement_period, coalesce(national_grid_bm_unit, bm_unit)
 
 ),
@@ -68,6 +71,7 @@ ours as (
     from {{ ref('fct_bm_unit_cashflows') }} as cashflows
     inner join elexon_dates as elexon_date
         on cashflows.settlement_date = elexon_date.settlement_date
+    where {{ incremental_window('cashflows.settlement_date') }}
 
 ),
 
@@ -89,6 +93,7 @@ pair_checks as (
             as pairs_off_judged_multiplier
     from {{ ref('rpt_pair_cashflow_reconciliation') }}
     where has_elexon_cashflow
+        and {{ incremental_window('settlement_date') }}
     group by settlement_date, settlement_period, unit_key
 
 ),
@@ -107,6 +112,7 @@ acceptance_checks as (
             'not within_tolerance'
         ) }} as acceptances_at_fault
     from {{ ref('rpt_acceptance_volume_reconciliation') }}
+    where {{ incremental_window('settlement_date') }}
     group by settlement_date, settlement_period, unit_key
 
 ),

@@ -18,6 +18,7 @@
     The judgement per unit-period (as loaders.settlement_tlm.judge_multiplier): the point covered by
     the most pair intervals (ties: the lowest) is the judged multiplier; pairs whose interval does not
     contain it -- or that pin none but disagree -- are at fault (fits_judged_multiplier = false). -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'unit_key', 'side', 'pair_id'], cluster_by=['unit_key'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 {%- set e_gbp = var('reconciliation_pair_gbp', 0.01) -%}
 {%- set e_mwh = var('reconciliation_acceptance_mwh', 0.001) -%}
 
@@ -31,6 +32,7 @@ with ebocf_rows as (
         bid_offer,
         bid_offer_pair_cashflows
     from {{ ref('bmrs_ebocf_unified') }}
+    where {{ incremental_window('settlement_date') }}
 
 ),
 
@@ -76,6 +78,7 @@ priced as (
         on acceptance.settlement_date = elexon_date.settlement_date
     where not acceptance.rr_flag
         and acceptance.pricing_status = 'priced'
+        and {{ incremental_window('acceptance.settlement_date') }}
 
 ),
 
@@ -112,6 +115,7 @@ unit_tlm as (
     from {{ ref('fct_bm_unit_cashflows') }} as cashflows
     inner join elexon_dates as elexon_date
         on cashflows.settlement_date = elexon_date.settlement_date
+    where {{ incremental_window('cashflows.settlement_date') }}
     group by cashflows.settlement_date, cashflows.settlement_period, coalesce(cashflows.national_grid_bm_unit, cashflows.bm_unit)
 
 ),

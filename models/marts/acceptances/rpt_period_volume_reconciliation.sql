@@ -15,6 +15,7 @@
     offer_volume_mwh, bid side = bid_volume_mwh (<= 0). Agreement: |ours - Elexon's| <= var
     reconciliation_period_mwh (default 0.001 MWh, as reconciliation_acceptance_mwh: DISPTAV is
     published to 3-4 decimals). -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'unit_key', 'side', 'pair_id'], cluster_by=['unit_key'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 {%- set tolerance_mwh = var('reconciliation_period_mwh', 0.001) -%}
 
 with disptav_rows as (
@@ -28,6 +29,7 @@ with disptav_rows as (
         pair_volumes
     from {{ ref('bmrs_disptav_unified') }}
     where data_type = 'Original'
+        and {{ incremental_window('settlement_date') }}
 
 ),
 
@@ -65,6 +67,7 @@ acceptance_rows as (
     inner join elexon_dates as elexon_date
         on acceptance.settlement_date = elexon_date.settlement_date
     where not acceptance.rr_flag
+        and {{ incremental_window('acceptance.settlement_date') }}
 
 ),
 

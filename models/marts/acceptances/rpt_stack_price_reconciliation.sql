@@ -15,6 +15,7 @@
     disagrees: an acceptance-pair we price that Elexon's stack lacks, or the reverse. Rows with a
     sentinel or missing price on our side (pricing_status other than priced) compare volumes only
     (`our_price` null, price_within_tolerance null). -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'unit_key', 'acceptance_number', 'side', 'pair_id'], cluster_by=['unit_key'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 {%- set price_tolerance = var('reconciliation_stack_price_gbp', 0.01) -%}
 {%- set volume_tolerance = var('reconciliation_acceptance_mwh', 0.001) -%}
 
@@ -33,6 +34,7 @@ with stack_rows as (
     from {{ ref('bmrs_ispstack_unified') }}
     where acceptance_id is not null
         and bid_offer_pair_id is not null
+        and {{ incremental_window('settlement_date') }}
 
 ),
 
@@ -49,6 +51,7 @@ acceptance_rows as (
     inner join stack_dates as stack_date
         on acceptance.settlement_date = stack_date.settlement_date
     where not acceptance.rr_flag
+        and {{ incremental_window('acceptance.settlement_date') }}
 
 ),
 
