@@ -1,8 +1,8 @@
 """The marts whose cost grows with history are incremental (issue #13 item 2): a scheduled run rebuilds
 only the settlement days from the incremental floor on, and the result equals a full refresh.
 
-Synthetic, labelled days (loaders/samples/synthetic: DISEBSP, MID, FUELHH, FUELINST) land through the
-real loader; history grows by two days and a price revision lands inside the lookback window between
+Synthetic, labelled days (loaders/samples/synthetic*: DISEBSP, MID, FUELHH, FUELINST, AGPT and the demand
+datasets) land through the real loader; history grows by two days and a price revision lands inside the lookback window between
 the first (full) build and the incremental one; a full refresh of a copy must then match table for
 table.
 """
@@ -20,8 +20,16 @@ from loaders.samples.store import build_store, iter_store_rows, store_path
 from tests.python.dbt_harness import load_via_replay, query, run_dbt
 
 DAYS = [date(2025, 10, 24) + timedelta(days=i) for i in range(5)]  # 2025-10-26 has 50 periods
-DATASETS = ("DISEBSP", "MID", "FUELHH", "FUELINST")
-MARTS = ("bmrs_costs", "mart_generation_mix", "mart_carbon_intensity", "mart_wholesale_vs_imbalance")
+DATASETS = ("DISEBSP", "MID", "FUELHH", "FUELINST", "AGPT", "INDO", "ITSDO", "NDF", "TSDF", "TEMP")
+MARTS = (
+    "bmrs_costs",
+    "mart_generation_mix",
+    "mart_carbon_intensity",
+    "mart_wholesale_vs_imbalance",
+    "mart_generation_by_type",
+    "mart_interconnector_flows",
+    "mart_demand",
+)
 SELECT = ["-s", *(f"+{m}" for m in MARTS), "--exclude", "resource_type:test"]
 
 

@@ -2,6 +2,7 @@
     the interconnectors seed, import / export / net (MW, average over the period; the sign of the
     FUELHH/FUELINST value: positive = import into GB), plus one TOTAL row per period summing every
     link. A link the seed does not know shows under its code with country 'Unknown'. -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'interconnector_code'])) }}
 
 with links as (
 
@@ -20,6 +21,7 @@ with links as (
         on mix.fuel_type = seed.fuel_type
     where mix.is_interconnector
         and mix.generation_mw is not null
+        and {{ incremental_window('mix.settlement_date') }}
 
 ),
 

@@ -3,11 +3,13 @@
     before its settlement day began), the forecast errors (outturn - forecast) and the day's
     temperature (TEMP). Boundary 'N' (national) forecasts only. One row per period that has an
     outturn or a day-ahead forecast. -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period'])) }}
 
 with calendar as (
 
     select settlement_date, settlement_period, start_time_utc
     from {{ ref('int_settlement_periods') }}
+    where {{ incremental_window('settlement_date') }}
 
 ),
 
@@ -23,6 +25,7 @@ indo as (
 
     select settlement_date, settlement_period, cast(demand as {{ gbp_type('number') }}) as indo_mw
     from {{ ref('bmrs_indo_unified') }}
+    where {{ incremental_window('settlement_date') }}
 
 ),
 
@@ -30,6 +33,7 @@ itsdo as (
 
     select settlement_date, settlement_period, cast(demand as {{ gbp_type('number') }}) as itsdo_mw
     from {{ ref('bmrs_itsdo_unified') }}
+    where {{ incremental_window('settlement_date') }}
 
 ),
 
@@ -48,6 +52,7 @@ ndf_ranked as (
         on ndf.settlement_date = day_start.settlement_date
     where ndf.boundary = 'N'
         and ndf.publish_time < day_start.day_start_utc
+        and {{ incremental_window('ndf.settlement_date') }}
 
 ),
 
@@ -66,6 +71,7 @@ tsdf_ranked as (
         on tsdf.settlement_date = day_start.settlement_date
     where tsdf.boundary = 'N'
         and tsdf.publish_time < day_start.day_start_utc
+        and {{ incremental_window('tsdf.settlement_date') }}
 
 ),
 
@@ -97,6 +103,7 @@ temperature as (
 
     select measurement_date, cast(temperature as {{ gbp_type('number') }}) as temperature_c
     from {{ ref('bmrs_temp_unified') }}
+    where {{ incremental_window('measurement_date') }}
 
 )
 

@@ -4,6 +4,7 @@
     the period. Each source's types map to a common type through the generation_types seed; the
     difference is shown (agpt_mw - fuelhh_mw), never reconciled away: a type only one source has
     (solar) has the other's column null. Interconnector flows are left out. -#}
+{{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'generation_type'])) }}
 
 with types as (
 
@@ -23,6 +24,7 @@ agpt as (
     left join types
         on types.source = 'AGPT'
         and agpt.psr_type = types.source_type
+    where {{ incremental_window('agpt.settlement_date') }}
     group by 1, 2, 3
 
 ),
@@ -40,6 +42,7 @@ fuelhh as (
         on types.source = 'FUELHH'
         and fuelhh.fuel_type = types.source_type
     where fuelhh.fuel_type not like 'INT%'
+        and {{ incremental_window('fuelhh.settlement_date', pruning_column='fuelhh.start_time') }}
     group by 1, 2, 3
 
 ),
