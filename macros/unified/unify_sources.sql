@@ -55,11 +55,5 @@ select
     {%- endfor %}
 from ranked
 where _version_rank = 1
-{%- if incremental_column and target.type == 'duckdb' %}
-{#- stored in the order of the window column, so each row group holds a few days and a read of the
-    window (the scheduled build's tests, the incremental marts) skips the rest by the row groups'
-    min/max; unordered, every row group spans the whole history (bench-scale at 30 days: a 4-day
-    read of bmrs_bod_unified scanned 9.5 M rows; ordered, 1.6 M). BigQuery prunes by partition. #}
-order by {{ incremental_column }}
-{%- endif %}
+{%- if incremental_column %}{{ pruning_order(incremental_column) }}{% endif %}
 {%- endmacro %}

@@ -146,3 +146,4 @@ select
     end as pricing_status
 from priced
 where {{ incremental_window('settlement_date') }}
+{{ pruning_order() }}

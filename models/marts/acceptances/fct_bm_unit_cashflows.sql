@@ -217,3 +217,4 @@ select
     bid_cashflow_gbp * tlm as bid_cashflow_after_tlm_gbp,
     net_cashflow_gbp * tlm as net_cashflow_after_tlm_gbp
 from with_tlm
+{{ pruning_order() }}

@@ -124,3 +124,4 @@ left join elexon
     and k.acceptance_number = elexon.acceptance_number
     and k.side = elexon.side
     and k.pair_id = elexon.pair_id
+{{ pruning_order('k.settlement_date') }}

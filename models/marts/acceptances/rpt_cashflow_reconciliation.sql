@@ -240,3 +240,4 @@ select
     (not has_elexon_cashflow or cashflow_within_tolerance)
         and (not has_elexon_volume or volume_within_tolerance) as within_tolerance
 from judged
+{{ pruning_order() }}

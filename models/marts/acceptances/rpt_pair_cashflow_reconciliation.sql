@@ -271,3 +271,4 @@ left join judged_point as j
     on b.settlement_date = j.settlement_date
     and b.settlement_period = j.settlement_period
     and b.unit_key = j.unit_key
+{{ pruning_order('b.settlement_date') }}

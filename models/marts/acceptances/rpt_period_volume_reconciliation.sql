@@ -128,3 +128,4 @@ left join elexon
     and k.unit_key = elexon.unit_key
     and k.side = elexon.side
     and k.pair_id = elexon.pair_id
+{{ pruning_order('k.settlement_date') }}

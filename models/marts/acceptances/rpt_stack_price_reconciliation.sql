@@ -208,3 +208,4 @@ select
     volume_within_tolerance,
     in_ours and in_stack and coalesce(price_within_tolerance, true) and volume_within_tolerance as within_tolerance
 from judged
+{{ pruning_order() }}

@@ -160,3 +160,4 @@ select
     {{ columns | join(',\n    ') }}
 from carried
 {%- endif %}
+{{ pruning_order() }}

@@ -188,3 +188,4 @@ from joined
 left join calendar
     on joined.settlement_date = calendar.settlement_date
     and joined.settlement_period = calendar.settlement_period
+{{ pruning_order('joined.settlement_date') }}

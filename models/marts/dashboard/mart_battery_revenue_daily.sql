@@ -213,3 +213,4 @@ from flagged as f
 inner join fleet as fl
     on f.settlement_date = fl.settlement_date
 where {{ incremental_window('f.settlement_date') }}
+{{ pruning_order('f.settlement_date') }}

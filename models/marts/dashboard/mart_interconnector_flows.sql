@@ -88,3 +88,4 @@ select
     case when capacity_mw > 0 then abs(net_import_mw) / capacity_mw end as utilisation,
     generation_source
 from unioned
+{{ pruning_order() }}

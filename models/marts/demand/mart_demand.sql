@@ -138,3 +138,4 @@ left join tsdf
     and periods.settlement_period = tsdf.settlement_period
 left join temperature
     on periods.settlement_date = temperature.measurement_date
+{{ pruning_order('periods.settlement_date') }}

@@ -74,3 +74,4 @@ select
             then total_emissions_g_per_h_per_kw / (domestic_generation_mw + interconnector_import_mw)
     end as carbon_intensity_incl_imports_g_per_kwh
 from per_period
+{{ pruning_order() }}

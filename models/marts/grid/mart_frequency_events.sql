@@ -110,3 +110,4 @@ from bounded
 {%- if is_incremental() %}
 where {{ touching[1] }}
 {%- endif %}
+{{ pruning_order('start_time_utc') }}

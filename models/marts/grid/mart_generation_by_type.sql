@@ -84,3 +84,4 @@ from joined
 left join {{ ref('int_settlement_periods') }} as calendar
     on joined.settlement_date = calendar.settlement_date
     and joined.settlement_period = calendar.settlement_period
+{{ pruning_order('joined.settlement_date') }}

@@ -74,3 +74,4 @@ left join factors
 left join {{ ref('int_settlement_periods') }} as calendar
     on joined.settlement_date = calendar.settlement_date
     and joined.settlement_period = calendar.settlement_period
+{{ pruning_order('joined.settlement_date') }}

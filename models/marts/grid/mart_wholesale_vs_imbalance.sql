@@ -46,3 +46,4 @@ full outer join costs
 left join {{ ref('int_settlement_periods') }} as calendar
     on coalesce(mid.settlement_date, costs.settlement_date) = calendar.settlement_date
     and coalesce(mid.settlement_period, costs.settlement_period) = calendar.settlement_period
+{{ pruning_order() }}

@@ -49,3 +49,4 @@ from prices
 left join calendar
     on prices.settlement_date = calendar.settlement_date
     and prices.settlement_period = calendar.settlement_period
+{{ pruning_order('prices.settlement_date') }}

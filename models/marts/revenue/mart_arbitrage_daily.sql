@@ -56,3 +56,4 @@ select
     end as two_cycle_spread_gbp_per_mwh
 from ranked
 group by settlement_date
+{{ pruning_order() }}

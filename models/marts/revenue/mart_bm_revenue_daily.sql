@@ -29,3 +29,4 @@ select
     sum(bid_cashflow_gbp) / nullif(sum(priced_bid_volume_mwh), 0) as avg_bid_price_gbp_per_mwh
 from periods
 group by settlement_date, bm_unit
+{{ pruning_order() }}

@@ -96,3 +96,4 @@ from unit_days as k
 left join revenue_by_id as r
     on k.settlement_date = r.settlement_date
     and k.bm_unit = r.unit_id
+{{ pruning_order('k.settlement_date') }}
