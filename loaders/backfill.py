@@ -41,7 +41,12 @@ log = logging.getLogger(__name__)
 
 PAYLOAD_ATTEMPTS = 3  # a body that does not parse (e.g. cut off) is fetched again this many times
 PARSE_MEMORY = "80MB"  # DuckDB memory for parsing one window (spills to disk beyond it)
-WRITER_MEMORY = "48MB"  # DuckDB memory for committing one window (it streams from Parquet)
+# DuckDB memory for committing one window. The insert streams from Parquet, but a commit can start
+# DuckDB's automatic checkpoint, which must rewrite the row groups the window replace deleted from: with
+# 48 MB, a --force re-land of one day into a 30-day production warehouse (1.4 GB) failed there for
+# PN/BOD ("failed to pin block") and invalidated the connection for the rest of the run; 128 MB
+# re-landed it at 302 MB peak RSS (bench-scale's warehouse, 2026-12-06).
+WRITER_MEMORY = "128MB"
 # Consecutive window commits share one DuckDB connection for up to this long (opening and closing
 # the file, which checkpoints, costs more than a small window's commit); then it is given up between
 # two commits, or after this long with nothing to commit, so the IRIS service gets the lock.

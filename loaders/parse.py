@@ -28,6 +28,7 @@ from loaders.registry import Column, Dataset
 from loaders.time_window import Window
 from loaders.warehouse.base import TableBatch
 from loaders.warehouse.ddl import DUCKDB_TYPES, quote
+from loaders.warehouse.duckdb_literals import literal
 
 log = logging.getLogger(__name__)
 
@@ -298,7 +299,8 @@ def parse_records_file(
         poisoned: list[tuple[str, str, str | None]] = []
         if rejected_messages:
             con.execute("CREATE TEMP TABLE poison (m VARCHAR)")
-            con.executemany("INSERT INTO poison VALUES (?)", [[m] for m in rejected_messages])
+            # literals, not parameters: a bound parameter makes DuckDB import pandas (duckdb_literals)
+            con.execute("INSERT INTO poison VALUES " + ", ".join(f"({literal(m)})" for m in rejected_messages))
             poisoned = con.execute(
                 "SELECT CAST(_raw AS VARCHAR), 'message rejected: another record in it is invalid', "
                 "_message_id FROM parsed WHERE _error = '' AND _message_id IN (SELECT m FROM poison)"
