@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from loaders import config
+from loaders.warehouse.duckdb_literals import bind
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def default_backup_dir() -> Path:
 def fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[int]]:
     """``schema.table`` -> [row count, order-independent hash of every row] for each base table."""
     tables = con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1, 2", [catalog]
+        bind("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1, 2", [catalog])
     ).fetchall()
     out = {}
     for schema, table in tables:

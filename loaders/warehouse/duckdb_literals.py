@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 
@@ -32,8 +32,8 @@ def literal(value: Any) -> str:
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            raise ValueError(f"timestamps are bound UTC-naive, got {value!r}")
+        if value.tzinfo is not None:  # as DuckDB compares it in the writer's session time zone, UTC
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
     if isinstance(value, date):
         return f"DATE '{value.isoformat()}'"

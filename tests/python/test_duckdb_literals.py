@@ -54,13 +54,19 @@ def test_bind_fills_placeholders_outside_quotes_only():
     assert bind("SELECT 1", None) == "SELECT 1"
 
 
+def test_an_aware_timestamp_is_written_in_utc():
+    from datetime import timedelta, timezone
+
+    bst = timezone(timedelta(hours=1))
+    assert literal(datetime(2024, 6, 1, 1, 30, tzinfo=bst)) == "TIMESTAMP '2024-06-01 00:30:00'"
+    assert literal(datetime(2024, 6, 1, 0, 30, tzinfo=UTC)) == "TIMESTAMP '2024-06-01 00:30:00'"
+
+
 def test_bind_refuses_what_it_cannot_render_exactly():
     with pytest.raises(ValueError, match="more placeholders"):
         bind("SELECT ?, ?", [1])
     with pytest.raises(ValueError, match="2 parameter"):
         bind("SELECT ?", [1, 2])
-    with pytest.raises(ValueError, match="UTC-naive"):
-        literal(datetime(2024, 1, 1, tzinfo=UTC))
     with pytest.raises(ValueError, match="float"):
         literal(float("nan"))
     with pytest.raises(TypeError, match="list"):
