@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from loaders import config
-from loaders.warehouse.duckdb_literals import bind
+from loaders.warehouse.duckdb_literals import execute
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ def default_backup_dir() -> Path:
 
 def fingerprints(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[int]]:
     """``schema.table`` -> [row count, order-independent hash of every row] for each base table."""
-    tables = con.execute(
-        bind("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1, 2", [catalog])
+    tables = execute(
+        con, "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1, 2", [catalog]
     ).fetchall()
     out = {}
     for schema, table in tables:

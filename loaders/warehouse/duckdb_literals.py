@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+import duckdb
+
 
 def literal(value: Any) -> str:
     """One value as a DuckDB literal: NULL, TRUE/FALSE, a number, a quoted string, TIMESTAMP/DATE."""
@@ -67,3 +69,9 @@ def bind(sql: str, params: Sequence[Any] | None) -> str:
     if used != len(params):
         raise ValueError(f"{len(params)} parameter(s) for {used} placeholder(s) in: {sql[:200]}")
     return "".join(out)
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """``con.execute`` of ``sql`` with ``params`` put in as literals (``bind``): what the loaders call
+    instead of handing DuckDB a parameter."""
+    return con.execute(bind(sql, params))

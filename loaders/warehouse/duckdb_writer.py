@@ -34,7 +34,7 @@ from loaders.warehouse.base import (
     WriterError,
 )
 from loaders.warehouse.ddl import all_raw_tables, duckdb_create_table, quote
-from loaders.warehouse.duckdb_literals import bind
+from loaders.warehouse.duckdb_literals import execute
 from loaders.warehouse.kept_messages import (
     KEPT_TABLE,
     STAGED_KEPT_COLUMNS,
@@ -225,26 +225,23 @@ class DuckDBWriter(Writer):
         now = _naive(datetime.now(UTC))
         try:
             with self.transaction() as con:
-                con.execute(bind(f"DELETE FROM {target} WHERE {pred}", params))
-                con.execute(
-                    bind(
-                        f"INSERT INTO {target} SELECT * REPLACE (?::TIMESTAMP AS _ingested_at) FROM read_parquet(?)",
-                        [now, str(batch.parquet)],
-                    )
+                execute(con, f"DELETE FROM {target} WHERE {pred}", params)
+                execute(
+                    con,
+                    f"INSERT INTO {target} SELECT * REPLACE (?::TIMESTAMP AS _ingested_at) FROM read_parquet(?)",
+                    [now, str(batch.parquet)],
                 )
                 if window is not None:
-                    con.execute(
-                        bind(
-                            f"DELETE FROM {RAW_SCHEMA}.{STATE_TABLE} WHERE dataset = ? "
-                            "AND window_start = ? AND window_end = ?",
-                            [dataset.name, _naive(window.start), _naive(window.end)],
-                        )
+                    execute(
+                        con,
+                        f"DELETE FROM {RAW_SCHEMA}.{STATE_TABLE} WHERE dataset = ? "
+                        "AND window_start = ? AND window_end = ?",
+                        [dataset.name, _naive(window.start), _naive(window.end)],
                     )
-                    con.execute(
-                        bind(
-                            f"INSERT INTO {RAW_SCHEMA}.{STATE_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
-                            [dataset.name, _naive(window.start), _naive(window.end), batch.rows, batch_id, now],
-                        )
+                    execute(
+                        con,
+                        f"INSERT INTO {RAW_SCHEMA}.{STATE_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+                        [dataset.name, _naive(window.start), _naive(window.end), batch.rows, batch_id, now],
                     )
         except WarehouseLocked:
             raise
@@ -280,23 +277,21 @@ class DuckDBWriter(Writer):
                     ),
                 )
                 for b in batches:
-                    res = con.execute(
-                        bind(
-                            f"INSERT INTO {RAW_SCHEMA}.{b.table} "
-                            f"SELECT * REPLACE (?::TIMESTAMP AS _ingested_at) FROM read_parquet(?) p "
-                            f"WHERE p._message_id NOT IN (SELECT message_id FROM {RAW_SCHEMA}.{MESSAGES_TABLE})",
-                            [now, str(b.parquet)],
-                        )
+                    res = execute(
+                        con,
+                        f"INSERT INTO {RAW_SCHEMA}.{b.table} "
+                        f"SELECT * REPLACE (?::TIMESTAMP AS _ingested_at) FROM read_parquet(?) p "
+                        f"WHERE p._message_id NOT IN (SELECT message_id FROM {RAW_SCHEMA}.{MESSAGES_TABLE})",
+                        [now, str(b.parquet)],
                     ).fetchone()
                     inserted += int(res[0]) if res else 0
-                con.execute(
-                    bind(
-                        f"INSERT INTO {RAW_SCHEMA}.{MESSAGES_TABLE} "
-                        "SELECT DISTINCT ON (message_id) message_id, dataset, record_count, ?, ? "
-                        f"FROM _batch_msgs WHERE message_id NOT IN (SELECT message_id FROM "
-                        f"{RAW_SCHEMA}.{MESSAGES_TABLE})",
-                        [batch_id, now],
-                    )
+                execute(
+                    con,
+                    f"INSERT INTO {RAW_SCHEMA}.{MESSAGES_TABLE} "
+                    "SELECT DISTINCT ON (message_id) message_id, dataset, record_count, ?, ? "
+                    f"FROM _batch_msgs WHERE message_id NOT IN (SELECT message_id FROM "
+                    f"{RAW_SCHEMA}.{MESSAGES_TABLE})",
+                    [batch_id, now],
                 )
                 con.unregister("_batch_msgs")
                 if kept:
@@ -332,14 +327,13 @@ class DuckDBWriter(Writer):
             ),
         )
         cols = ", ".join(STAGED_KEPT_COLUMNS)
-        con.execute(
-            bind(
-                f"INSERT INTO {RAW_SCHEMA}.{KEPT_TABLE} ({cols}, batch_id, kept_at) "
-                f"SELECT DISTINCT ON (message_id) {cols}, ?, ? FROM _batch_kept "
-                f"WHERE message_id NOT IN (SELECT message_id FROM {RAW_SCHEMA}.{KEPT_TABLE}) "
-                f"AND message_id NOT IN (SELECT message_id FROM {RAW_SCHEMA}.{MESSAGES_TABLE})",
-                [batch_id, now],
-            )
+        execute(
+            con,
+            f"INSERT INTO {RAW_SCHEMA}.{KEPT_TABLE} ({cols}, batch_id, kept_at) "
+            f"SELECT DISTINCT ON (message_id) {cols}, ?, ? FROM _batch_kept "
+            f"WHERE message_id NOT IN (SELECT message_id FROM {RAW_SCHEMA}.{KEPT_TABLE}) "
+            f"AND message_id NOT IN (SELECT message_id FROM {RAW_SCHEMA}.{MESSAGES_TABLE})",
+            [batch_id, now],
         )
         con.unregister("_batch_kept")
 
@@ -353,13 +347,12 @@ class DuckDBWriter(Writer):
             "_batch_promoted",
             pa.table({"message_id": [p.message_id for p in promoted], "outcome": [p.outcome for p in promoted]}),
         )
-        con.execute(
-            bind(
-                f"UPDATE {RAW_SCHEMA}.{KEPT_TABLE} AS k SET promoted_at = ?, promoted_batch_id = ?, "
-                "promote_outcome = p.outcome FROM _batch_promoted AS p "
-                "WHERE k.message_id = p.message_id AND k.promoted_at IS NULL",
-                [now, batch_id],
-            )
+        execute(
+            con,
+            f"UPDATE {RAW_SCHEMA}.{KEPT_TABLE} AS k SET promoted_at = ?, promoted_batch_id = ?, "
+            "promote_outcome = p.outcome FROM _batch_promoted AS p "
+            "WHERE k.message_id = p.message_id AND k.promoted_at IS NULL",
+            [now, batch_id],
         )
         con.unregister("_batch_promoted")
 
@@ -375,4 +368,4 @@ class DuckDBWriter(Writer):
         with self.connect() as con:
             if not self._initialised:
                 self._create_tables(con)
-            return con.execute(bind(sql, params)).fetchall()
+            return execute(con, sql, params).fetchall()
