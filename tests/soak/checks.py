@@ -202,7 +202,7 @@ def evaluate(soak) -> None:
     r.expect(
         "no job failed other than through an injected fault",
         not unexplained,
-        f"unexplained failures {unexplained} (job log tails are printed above, where each failed)"
+        f"unexplained failures {unexplained}; the first said:\n{_first_words(r.runs, unexplained)}"
         if unexplained
         else "only injected faults failed jobs: " + ", ".join(explained),
     )
@@ -635,3 +635,11 @@ def _quarantine(soak, db: Path, r) -> None:
         kept == written and written > 0,
         f"{written} {name} messages written, {kept} kept in raw.iris_kept_messages",
     )
+
+
+def _first_words(runs: list, jobs: dict[str, int]) -> str:
+    """What the first failed run of one of ``jobs`` said (the soak's log has every one, where it failed)."""
+    for run in runs:
+        if run.rc != 0 and run.job in jobs:
+            return f"tick {run.tick} {run.job} rc={run.rc} after {run.seconds}s:\n{run.said[-3000:]}"
+    return ""

@@ -431,6 +431,10 @@ def install(base: Path, api_url: str, webhook: str, sheets: dict[str, str] | Non
         "GBPOWER_ALERT_WEBHOOK": webhook,
         # the shipped export config, pushed to the fake Google Sheets API (SheetsService)
         "GBPOWER_SHEETS_CONFIG": str(ROOT / "config" / "sheets.yml"),
+        # the soak runs on a shared CI disk whose free space is not the soak's to judge (health's disk
+        # check and its thresholds are tested in tests/python/test_health.py): only a full disk warns
+        "GBPOWER_DISK_WARN_PCT": "1",
+        "GBPOWER_DISK_ERROR_PCT": "0",
         **(sheets or {}),
     }
     env_text = files["gbpower.env.example"].rstrip("\n") + "\n# soak additions\n"
@@ -465,21 +469,56 @@ def base_env() -> dict[str, str]:
     return {k: os.environ[k] for k in keep if k in os.environ}
 
 
+FAKETIME_SHM = Path("/dev/shm")
+_FAKETIME_OBJECT = re.compile(r"^(?:sem\.faketime_sem|faketime_shm)_(\d+)$")
+
+
+def clear_stale_faketime_objects(shm: Path = FAKETIME_SHM) -> list[str]:
+    """Remove the POSIX semaphore and shared memory a killed ``faketime`` left behind.
+
+    ``faketime`` creates ``/faketime_sem_<pid>`` and ``/faketime_shm_<pid>`` with ``O_EXCL`` and
+    removes them when it exits; a SIGKILL (the soak kills process groups) leaves them. A later
+    ``faketime`` that gets the same pid (pid_max is 32768 here, and CI reuses machines) then exits 1
+    at once ("sem_open: File exists") without running the job: an export-sheets run failed that way
+    in 0.0 s. Objects of a live pid are left alone. Returns the names removed."""
+    removed = []
+    for entry in shm.iterdir() if shm.is_dir() else ():
+        m = _FAKETIME_OBJECT.match(entry.name)
+        if not m or _alive(int(m.group(1))):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            entry.unlink()
+            removed.append(entry.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def faked(when: datetime, argv: list[str], rate: int = 1) -> list[str]:
     """``argv`` with the clock set to ``when`` now and running on from there. An offset from the real
     clock (not faketime's absolute "@start", which restarts the clock in every new process), so that
     run-job, ``date``, ``timeout`` and the job all see one clock; ``rate`` > 1 runs that clock (and
-    every sleep) ``rate`` times faster."""
+    every sleep) ``rate`` times faster. Called right before each launch, so it first clears what
+    killed ``faketime`` processes left behind (:func:`clear_stale_faketime_objects`)."""
+    clear_stale_faketime_objects()
     offset = int((when - datetime.now(UTC)).total_seconds())
     return ["faketime", "-f", f"{offset:+d}s" + (f" x{rate}" if rate > 1 else ""), *argv]
 
 
-def run_in_group(argv: list[str], env: dict[str, str], timeout: float) -> int:
+def run_in_group(argv: list[str], env: dict[str, str], timeout: float, stderr: Path | None = None) -> int:
     """Run ``argv`` in its own process group; on timeout kill the whole group (run-job, ``timeout``,
-    the job and whatever it started), so nothing outlives the soak."""
-    proc = subprocess.Popen(
-        argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    the job and whatever it started), so nothing outlives the soak. ``stderr``: a file that gets what
+    the launcher itself says (faketime, run-job; the job's own output goes to its job log)."""
+    with open(stderr, "ab") if stderr else contextlib.nullcontext(subprocess.DEVNULL) as err:
+        proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
     try:
         return proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -546,6 +585,7 @@ class JobRun:
     job: str
     rc: int
     seconds: float
+    said: str = ""  # a failed run: the launcher's stderr and the tail of the job's log
 
 
 @dataclass
@@ -670,16 +710,23 @@ class Soak:
         started = time.monotonic()
         log_file = self.job_log(job.name)
         offset = log_file.stat().st_size if log_file.exists() else 0
+        launcher = log_file.with_name(f"{job.name}.launcher.err")
+        launcher_offset = launcher.stat().st_size if launcher.exists() else 0
         self.set_clock(when, self.plan.clock_rate.get(job.name, 1))
         if k == self.plan.kill_build_tick and job.name == "dbt-build":
             rc = self._run_and_kill(job, when)
         else:
-            rc = run_in_group(faked(when, job.argv, self.plan.clock_rate.get(job.name, 1)), self.job_env(), 3600)
+            argv = faked(when, job.argv, self.plan.clock_rate.get(job.name, 1))
+            rc = run_in_group(argv, self.job_env(), 3600, stderr=launcher)
         secs = time.monotonic() - started
-        self.result.runs.append(JobRun(k, job.name, rc, round(secs, 1)))
+        said = ""
+        if rc != 0:  # what the job (and faketime/run-job) said, so a failure is diagnosed from the output
+            grew = launcher.exists() and launcher.stat().st_size > launcher_offset
+            said = "\n".join([tail(launcher, launcher_offset)] * grew + [tail(log_file, offset)])
+        self.result.runs.append(JobRun(k, job.name, rc, round(secs, 1), said))
         self.log(f"  tick {k:>2} {when:%Y-%m-%d %H:%M} {job.name:<14} rc={rc} {secs:5.1f}s")
-        if rc != 0:  # what the job said, so a failure can be diagnosed from the soak's output alone
-            self.log(indent(tail(log_file, offset), f"  | {job.name}: "))
+        if said:
+            self.log(indent(said, f"  | {job.name}: "))
         return rc
 
     def _run_and_kill(self, job: Any, when: datetime) -> int:
