@@ -128,10 +128,12 @@ def _transform_spec(dataset: Dataset) -> str:
 
 
 def _extra_expr(dataset: Dataset) -> str:
+    # "k NOT IN (...)" over each key: about half the time of list_has_all/list_contains on a list
+    # literal (BOD, 300k rows: 0.30 s against 0.50 s on one thread)
     known = ", ".join(_sql_str(n) for n in (*dataset.column_names, MESSAGE_ID_FIELD))
-    extras = f"list_filter(json_keys(j), k -> NOT list_contains([{known}], k))"
+    extras = f"list_filter(json_keys(j), k -> k NOT IN ({known}))"
     return (
-        f"CASE WHEN {_IS_OBJECT} AND NOT list_has_all([{known}], json_keys(j)) THEN "
+        f"CASE WHEN {_IS_OBJECT} AND len({extras}) > 0 THEN "
         f"CAST(to_json(map_from_entries(list_transform({extras}, "
         "k -> struct_pack(k := k, v := json_extract(j, '$.\"' || replace(k, '\"', '\\\"') || '\"'))))) "
         "AS VARCHAR) END"

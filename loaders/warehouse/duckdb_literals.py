@@ -75,3 +75,20 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | No
     """``con.execute`` of ``sql`` with ``params`` put in as literals (``bind``): what the loaders call
     instead of handing DuckDB a parameter."""
     return con.execute(bind(sql, params))
+
+
+def fill_temp_table(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+    chunk: int = 500,
+) -> None:
+    """(Re)create the temp table ``name`` with ``columns`` ((name, DuckDB type)) holding ``rows``,
+    inserted as VALUES literals ``chunk`` rows a statement: the loaders' way to hand DuckDB a small
+    table of Python values (``con.register`` of an Arrow table imports pandas as a parameter does)."""
+    cols = ", ".join(f'"{c}" {t}' for c, t in columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({cols})")
+    for start in range(0, len(rows), chunk):
+        values = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows[start : start + chunk])
+        con.execute(f"INSERT INTO {name} VALUES {values}")

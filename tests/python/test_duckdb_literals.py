@@ -101,3 +101,44 @@ def test_a_backfill_into_duckdb_never_imports_pandas(tmp_path: Path):
     lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.split(" ", 1)[0].isupper())
     assert int(lines["ROWS"]) > 0 and int(lines["WINDOWS"]) == 6  # 3 datasets x 2 days, reloaded in place
     assert lines["PANDAS"] == "False False"
+
+
+def test_iris_batches_kept_and_promoted_messages_never_import_pandas(tmp_path: Path):
+    """The IRIS writer hands DuckDB its message ids, kept messages and promotions as VALUES literals
+    (``fill_temp_table``), not registered Arrow tables: a fresh interpreter writes all three (a body
+    with quotes, newlines and non-ASCII text; a redelivery adds nothing) and reads them back."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from datetime import datetime
+        from pathlib import Path
+        from loaders.warehouse.base import MessageRecord
+        from loaders.warehouse.duckdb_writer import DuckDBWriter
+        from loaders.warehouse.kept_messages import KeptMessage, Promotion
+        w = DuckDBWriter(Path({str(tmp_path / "w.duckdb")!r}))
+        w.init()
+        body = '[{{"note": "it\\'s 5\\\\u00b0C\\\\nand \u00a3 sign"}}]'
+        at = datetime(2026, 1, 2, 3, 4, 5)
+        kept = [KeptMessage("k1", "SOAKX", "SOAKX", "unregistered_dataset", "d", 1, body, at)]
+        msgs = [MessageRecord(f"m{{i}}", "FREQ", i) for i in range(1200)]  # more than one VALUES chunk
+        w.append_messages([], msgs, "b1", kept=kept)
+        w.append_messages([], msgs[:5], "b2", kept=kept)  # redelivered: nothing twice
+        w.append_messages([], [], "b3", promoted=[Promotion("k1", "loaded")])
+        import duckdb
+        con = duckdb.connect({str(tmp_path / "w.duckdb")!r}, read_only=True)
+        print("MSGS", con.execute("SELECT count(*), sum(record_count) FROM raw.iris_messages").fetchone())
+        kept_sql = "SELECT count(*), any_value(body), any_value(received_at) FROM raw.iris_kept_messages"
+        n, text, received = con.execute(kept_sql).fetchone()
+        print("KEPT", (n, text == body, received))
+        promoted_sql = "SELECT promote_outcome, promoted_batch_id FROM raw.iris_kept_messages"
+        print("PROMOTED", con.execute(promoted_sql).fetchone())
+        print("PANDAS", "pandas" in sys.modules, "numpy" in sys.modules)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.split(" ", 1)[0].isupper())
+    assert lines["MSGS"] == str((1200, sum(range(1200))))
+    assert lines["KEPT"] == "(1, True, datetime.datetime(2026, 1, 2, 3, 4, 5))"
+    assert lines["PROMOTED"] == "('loaded', 'b3')"
+    assert lines["PANDAS"] == "False False"
