@@ -11,6 +11,7 @@ labelled): day 1 lies before the second run's floor, day 2 inside it.
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -117,12 +118,43 @@ def test_reports_rebuild_the_window_only_and_equal_a_full_refresh(tmp_path: Path
         assert diff.base_rows > 0 and diff.identical, f"{name}: {diff.examples}"
 
 
+ROOT = Path(__file__).parents[2]
+
+
+def _without_comments(sql: str) -> str:
+    return re.sub(r"\{#.*?#\}", "", sql, flags=re.S)
+
+
+def _macros_that_ref() -> dict[str, str]:
+    """{name: body} of the project's macros whose body calls ref() (e.g. reconciliation_acceptances in
+    macros/acceptances/reconciliation.sql): a report that calls one reads that input too."""
+    bodies = {}
+    for path in (ROOT / "macros").rglob("*.sql"):
+        text = _without_comments(path.read_text())
+        for m in re.finditer(r"\{%-?\s*macro\s+(\w+)\(.*?%\}(.*?)\{%-?\s*endmacro", text, flags=re.S):
+            if "ref(" in m.group(2):
+                bodies[m.group(1)] = m.group(2)
+    return bodies
+
+
+def test_each_macro_that_reads_an_input_bounds_it_by_the_window() -> None:
+    macros = _macros_that_ref()
+    assert "reconciliation_acceptances" in macros
+    for name, body in macros.items():
+        assert body.count("ref('") == body.count("incremental_window(") >= 1, name
+
+
 @pytest.mark.parametrize("report", REPORTS)
 def test_each_report_reads_its_inputs_from_the_window_on(report: str) -> None:
     """Every input a report reads is bounded by the incremental window (so a scheduled run's cost does
-    not grow with history): each ref() is followed by an incremental_window() condition."""
-    sql = (Path(__file__).parents[2] / "models" / "marts" / "acceptances" / f"{report}.sql").read_text()
-    refs = sql.count("ref('")
+    not grow with history): each ref() is followed by an incremental_window() condition, in the model
+    itself or in a macro it calls (whose ref() and incremental_window() count once per call)."""
+    sql = _without_comments((ROOT / "models" / "marts" / "acceptances" / f"{report}.sql").read_text())
+    refs, windows = sql.count("ref('"), sql.count("incremental_window(")
+    for name, body in _macros_that_ref().items():
+        calls = len(re.findall(rf"\b{name}\(", sql))
+        refs += calls * body.count("ref('")
+        windows += calls * body.count("incremental_window(")
     assert refs >= 2
-    assert sql.count("incremental_window(") == refs, report
+    assert windows == refs, report
     assert "incremental_config(" in sql

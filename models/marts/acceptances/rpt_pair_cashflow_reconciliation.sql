@@ -21,6 +21,7 @@
 {{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'unit_key', 'side', 'pair_id'], cluster_by=['unit_key'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 {%- set e_gbp = var('reconciliation_pair_gbp', 0.01) -%}
 {%- set e_mwh = var('reconciliation_acceptance_mwh', 0.001) -%}
+{%- set keys = ['settlement_date', 'settlement_period', 'unit_key', 'side', 'pair_id'] -%}
 
 with ebocf_rows as (
 
@@ -36,24 +37,9 @@ with ebocf_rows as (
 
 ),
 
-ebocf_pairs as (
-
-    {{ unpivot_derived_pairs('ebocf_rows', 'bid_offer_pair_cashflows', ['settlement_date', 'settlement_period', 'unit_key', 'bm_unit', 'bid_offer'], 'cashflow_gbp') }}
-
-),
-
 elexon as (
 
-    select
-        settlement_date,
-        settlement_period,
-        unit_key,
-        max(bm_unit) as bm_unit,
-        bid_offer as side,
-        pair_id,
-        sum(cashflow_gbp) as cashflow_gbp
-    from ebocf_pairs
-    group by settlement_date, settlement_period, unit_key, bid_offer, pair_id
+    {{ elexon_pair_totals('ebocf_rows', 'bid_offer_pair_cashflows', 'cashflow_gbp') }}
 
 ),
 
@@ -64,43 +50,23 @@ elexon_unit_periods as (
 
 ),
 
-elexon_dates as (
-
-    select distinct settlement_date from ebocf_rows
-
-),
-
-priced as (
-
-    select acceptance.*
-    from {{ ref('boalf_complete') }} as acceptance
-    inner join elexon_dates as elexon_date
-        on acceptance.settlement_date = elexon_date.settlement_date
-    where not acceptance.rr_flag
-        and acceptance.pricing_status = 'priced'
-        and {{ incremental_window('acceptance.settlement_date') }}
-
-),
+-- elexon_dates (EBOCF's settlement dates) and priced (our priced acceptance rows on them)
+{{ reconciliation_acceptances('ebocf_rows', name='priced', condition="acceptance.pricing_status = 'priced'") }},
 
 our_pairs as (
 
     select
         settlement_date,
         settlement_period,
-        coalesce(national_grid_bm_unit, bm_unit) as unit_key,
+        unit_key,
         max(bm_unit) as bm_unit,
         side,
         pair_id,
         sum(volume_mwh) as volume_mwh,
         sum(volume_mwh * price) as cashflow_before_tlm_gbp
-    from (
-        select *, 'offer' as side, offer_volume_mwh as volume_mwh, offer_price as price from priced
-        where offer_volume_mwh <> 0
-        union all
-        select *, 'bid' as side, bid_volume_mwh as volume_mwh, bid_price as price from priced
-        where bid_volume_mwh <> 0
+    from ({{ sided_acceptances('priced', price=true) }}
     ) as sided
-    group by settlement_date, settlement_period, coalesce(national_grid_bm_unit, bm_unit), side, pair_id
+    group by settlement_date, settlement_period, unit_key, side, pair_id
 
 ),
 
@@ -120,55 +86,54 @@ unit_tlm as (
 
 ),
 
-keys as (
+-- each pair and side on either side, ours against Elexon's
+paired as (
 
-    select settlement_date, settlement_period, unit_key, side, pair_id from our_pairs
-    union distinct
-    select settlement_date, settlement_period, unit_key, side, pair_id from elexon
+    select
+        coalesce(our.settlement_date, elexon.settlement_date) as settlement_date,
+        coalesce(our.settlement_period, elexon.settlement_period) as settlement_period,
+        coalesce(our.unit_key, elexon.unit_key) as unit_key,
+        coalesce(our.bm_unit, elexon.bm_unit, our.unit_key, elexon.unit_key) as bm_unit,
+        coalesce(our.side, elexon.side) as side,
+        coalesce(our.pair_id, elexon.pair_id) as pair_id,
+        our.volume_mwh,
+        our.cashflow_before_tlm_gbp,
+        elexon.cashflow_gbp as elexon_pair_cashflow_gbp
+    from our_pairs as our
+    full outer join elexon
+        on {{ join_keys_match(keys, 'our', 'elexon') }}
 
 ),
 
 compared as (
 
     select
-        k.settlement_date,
-        k.settlement_period,
-        k.unit_key,
-        coalesce(our.bm_unit, elexon.bm_unit, k.unit_key) as bm_unit,
-        k.side,
-        k.pair_id,
-        coalesce(our.volume_mwh, 0) as our_volume_mwh,
-        our.cashflow_before_tlm_gbp / nullif(our.volume_mwh, 0) as our_price_gbp_per_mwh,
-        coalesce(our.cashflow_before_tlm_gbp, 0) as our_cashflow_before_tlm_gbp,
+        pair.settlement_date,
+        pair.settlement_period,
+        pair.unit_key,
+        pair.bm_unit,
+        pair.side,
+        pair.pair_id,
+        coalesce(pair.volume_mwh, 0) as our_volume_mwh,
+        pair.cashflow_before_tlm_gbp / nullif(pair.volume_mwh, 0) as our_price_gbp_per_mwh,
+        coalesce(pair.cashflow_before_tlm_gbp, 0) as our_cashflow_before_tlm_gbp,
         coalesce(tlm.tlm, 1) as tlm,
         coalesce(tlm.tlm_source, 'assumed 1') as tlm_source,
-        coalesce(our.cashflow_before_tlm_gbp, 0) * coalesce(tlm.tlm, 1) as our_cashflow_gbp,
+        coalesce(pair.cashflow_before_tlm_gbp, 0) * coalesce(tlm.tlm, 1) as our_cashflow_gbp,
         case
-            when elexon.cashflow_gbp is not null then elexon.cashflow_gbp
+            when pair.elexon_pair_cashflow_gbp is not null then pair.elexon_pair_cashflow_gbp
             when elexon_unit_period.unit_key is not null then 0
         end as elexon_cashflow_gbp,
         elexon_unit_period.unit_key is not null as has_elexon_cashflow
-    from keys as k
-    left join our_pairs as our
-        on k.settlement_date = our.settlement_date
-        and k.settlement_period = our.settlement_period
-        and k.unit_key = our.unit_key
-        and k.side = our.side
-        and k.pair_id = our.pair_id
-    left join elexon
-        on k.settlement_date = elexon.settlement_date
-        and k.settlement_period = elexon.settlement_period
-        and k.unit_key = elexon.unit_key
-        and k.side = elexon.side
-        and k.pair_id = elexon.pair_id
+    from paired as pair
     left join elexon_unit_periods as elexon_unit_period
-        on k.settlement_date = elexon_unit_period.settlement_date
-        and k.settlement_period = elexon_unit_period.settlement_period
-        and k.unit_key = elexon_unit_period.unit_key
+        on pair.settlement_date = elexon_unit_period.settlement_date
+        and pair.settlement_period = elexon_unit_period.settlement_period
+        and pair.unit_key = elexon_unit_period.unit_key
     left join unit_tlm as tlm
-        on k.settlement_date = tlm.settlement_date
-        and k.settlement_period = tlm.settlement_period
-        and k.unit_key = tlm.unit_key
+        on pair.settlement_date = tlm.settlement_date
+        and pair.settlement_period = tlm.settlement_period
+        and pair.unit_key = tlm.unit_key
 
 ),
 

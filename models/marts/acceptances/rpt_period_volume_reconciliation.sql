@@ -17,6 +17,7 @@
     published to 3-4 decimals). -#}
 {{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'unit_key', 'side', 'pair_id'], cluster_by=['unit_key'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 {%- set tolerance_mwh = var('reconciliation_period_mwh', 0.001) -%}
+{%- set keys = ['settlement_date', 'settlement_period', 'unit_key', 'side', 'pair_id'] -%}
 
 with disptav_rows as (
 
@@ -33,99 +34,46 @@ with disptav_rows as (
 
 ),
 
-disptav_pairs as (
-
-    {{ unpivot_derived_pairs('disptav_rows', 'pair_volumes', ['settlement_date', 'settlement_period', 'unit_key', 'bm_unit', 'bid_offer'], 'volume_mwh') }}
-
-),
-
 elexon as (
 
-    select
-        settlement_date,
-        settlement_period,
-        unit_key,
-        max(bm_unit) as bm_unit,
-        bid_offer as side,
-        pair_id,
-        sum(volume_mwh) as volume_mwh
-    from disptav_pairs
-    group by settlement_date, settlement_period, unit_key, bid_offer, pair_id
+    {{ elexon_pair_totals('disptav_rows', 'pair_volumes', 'volume_mwh') }}
 
 ),
 
-elexon_dates as (
-
-    select distinct settlement_date from elexon
-
-),
-
-acceptance_rows as (
-
-    select acceptance.*
-    from {{ ref('boalf_complete') }} as acceptance
-    inner join elexon_dates as elexon_date
-        on acceptance.settlement_date = elexon_date.settlement_date
-    where not acceptance.rr_flag
-        and {{ incremental_window('acceptance.settlement_date') }}
-
-),
+{{ reconciliation_acceptances('elexon') }},
 
 ours as (
 
     select
         settlement_date,
         settlement_period,
-        coalesce(national_grid_bm_unit, bm_unit) as unit_key,
+        unit_key,
         max(bm_unit) as bm_unit,
         side,
         pair_id,
         sum(volume_mwh) as volume_mwh,
         count(distinct acceptance_number) as acceptance_count,
         {{ sorted_distinct_list("cast(acceptance_number as " ~ gbp_type('string') ~ ")") }} as acceptances
-    from (
-        select *, 'offer' as side, offer_volume_mwh as volume_mwh from acceptance_rows
-        where offer_volume_mwh <> 0
-        union all
-        select *, 'bid' as side, bid_volume_mwh as volume_mwh from acceptance_rows
-        where bid_volume_mwh <> 0
+    from ({{ sided_acceptances('acceptance_rows', ['acceptance_number']) }}
     ) as sided
-    group by settlement_date, settlement_period, coalesce(national_grid_bm_unit, bm_unit), side, pair_id
-
-),
-
-keys as (
-
-    select settlement_date, settlement_period, unit_key, side, pair_id from ours
-    union distinct
-    select settlement_date, settlement_period, unit_key, side, pair_id from elexon
+    group by settlement_date, settlement_period, unit_key, side, pair_id
 
 )
 
 select
-    k.settlement_date,
-    k.settlement_period,
-    coalesce(our.bm_unit, elexon.bm_unit, k.unit_key) as bm_unit,
-    k.unit_key,
-    k.side,
-    k.pair_id,
+    coalesce(our.settlement_date, elexon.settlement_date) as settlement_date,
+    coalesce(our.settlement_period, elexon.settlement_period) as settlement_period,
+    coalesce(our.bm_unit, elexon.bm_unit, our.unit_key, elexon.unit_key) as bm_unit,
+    coalesce(our.unit_key, elexon.unit_key) as unit_key,
+    coalesce(our.side, elexon.side) as side,
+    coalesce(our.pair_id, elexon.pair_id) as pair_id,
     coalesce(our.volume_mwh, 0) as our_volume_mwh,
     elexon.volume_mwh as elexon_volume_mwh,
     coalesce(our.volume_mwh, 0) - coalesce(elexon.volume_mwh, 0) as volume_diff_mwh,
     coalesce(our.acceptance_count, 0) as acceptance_count,
     our.acceptances,
     abs(coalesce(our.volume_mwh, 0) - coalesce(elexon.volume_mwh, 0)) <= {{ tolerance_mwh }} as within_tolerance
-from keys as k
-left join ours as our
-    on k.settlement_date = our.settlement_date
-    and k.settlement_period = our.settlement_period
-    and k.unit_key = our.unit_key
-    and k.side = our.side
-    and k.pair_id = our.pair_id
-left join elexon
-    on k.settlement_date = elexon.settlement_date
-    and k.settlement_period = elexon.settlement_period
-    and k.unit_key = elexon.unit_key
-    and k.side = elexon.side
-    and k.pair_id = elexon.pair_id
-{{ pruning_order('k.settlement_date') }}
+from ours as our
+full outer join elexon
+    on {{ join_keys_match(keys, 'our', 'elexon') }}
+{{ pruning_order('settlement_date') }}

@@ -18,6 +18,7 @@
 {{ config(**incremental_config(unique_key=['settlement_date', 'settlement_period', 'unit_key', 'acceptance_number', 'side', 'pair_id'], cluster_by=['unit_key'], bigquery_strategy=var('acceptances_bq_strategy', 'merge'))) }}
 {%- set price_tolerance = var('reconciliation_stack_price_gbp', 0.01) -%}
 {%- set volume_tolerance = var('reconciliation_acceptance_mwh', 0.001) -%}
+{%- set keys = ['settlement_date', 'settlement_period', 'unit_key', 'acceptance_number', 'side', 'pair_id'] -%}
 
 with stack_rows as (
 
@@ -38,22 +39,7 @@ with stack_rows as (
 
 ),
 
-stack_dates as (
-
-    select distinct settlement_date from stack_rows
-
-),
-
-acceptance_rows as (
-
-    select acceptance.*
-    from {{ ref('boalf_complete') }} as acceptance
-    inner join stack_dates as stack_date
-        on acceptance.settlement_date = stack_date.settlement_date
-    where not acceptance.rr_flag
-        and {{ incremental_window('acceptance.settlement_date') }}
-
-),
+{{ reconciliation_acceptances('stack_rows') }},
 
 -- a stack item names a unit by one id; map either of our ids to our unit key (equality joins only)
 unit_ids as (
@@ -100,7 +86,7 @@ ours as (
     select
         settlement_date,
         settlement_period,
-        coalesce(national_grid_bm_unit, bm_unit) as unit_key,
+        unit_key,
         max(bm_unit) as bm_unit,
         acceptance_number,
         side,
@@ -108,35 +94,22 @@ ours as (
         sum(volume_mwh) as volume_mwh,
         max(case when pricing_status = 'priced' then price end) as price,
         max(pricing_status) as pricing_status
-    from (
-        select *, 'offer' as side, offer_volume_mwh as volume_mwh, offer_price as price from acceptance_rows
-        where offer_volume_mwh <> 0
-        union all
-        select *, 'bid' as side, bid_volume_mwh as volume_mwh, bid_price as price from acceptance_rows
-        where bid_volume_mwh <> 0
+    from ({{ sided_acceptances('acceptance_rows', ['acceptance_number', 'pricing_status'], price=true) }}
     ) as sided
-    group by settlement_date, settlement_period, coalesce(national_grid_bm_unit, bm_unit), acceptance_number, side, pair_id
-
-),
-
-keys as (
-
-    select settlement_date, settlement_period, unit_key, acceptance_number, side, pair_id from ours
-    union distinct
-    select settlement_date, settlement_period, unit_key, acceptance_number, side, pair_id from elexon
+    group by settlement_date, settlement_period, unit_key, acceptance_number, side, pair_id
 
 ),
 
 compared as (
 
     select
-        k.settlement_date,
-        k.settlement_period,
-        coalesce(our.bm_unit, elexon.bm_unit, k.unit_key) as bm_unit,
-        k.unit_key,
-        k.acceptance_number,
-        k.side,
-        k.pair_id,
+        coalesce(our.settlement_date, elexon.settlement_date) as settlement_date,
+        coalesce(our.settlement_period, elexon.settlement_period) as settlement_period,
+        coalesce(our.bm_unit, elexon.bm_unit, our.unit_key, elexon.unit_key) as bm_unit,
+        coalesce(our.unit_key, elexon.unit_key) as unit_key,
+        coalesce(our.acceptance_number, elexon.acceptance_number) as acceptance_number,
+        coalesce(our.side, elexon.side) as side,
+        coalesce(our.pair_id, elexon.pair_id) as pair_id,
         our.price as our_price,
         elexon.price_min as elexon_price_min,
         elexon.price_max as elexon_price_max,
@@ -147,21 +120,9 @@ compared as (
         our.pricing_status,
         our.unit_key is not null as in_ours,
         elexon.unit_key is not null as in_stack
-    from keys as k
-    left join ours as our
-        on k.settlement_date = our.settlement_date
-        and k.settlement_period = our.settlement_period
-        and k.unit_key = our.unit_key
-        and k.acceptance_number = our.acceptance_number
-        and k.side = our.side
-        and k.pair_id = our.pair_id
-    left join elexon
-        on k.settlement_date = elexon.settlement_date
-        and k.settlement_period = elexon.settlement_period
-        and k.unit_key = elexon.unit_key
-        and k.acceptance_number = elexon.acceptance_number
-        and k.side = elexon.side
-        and k.pair_id = elexon.pair_id
+    from ours as our
+    full outer join elexon
+        on {{ join_keys_match(keys, 'our', 'elexon') }}
 
 ),
 
