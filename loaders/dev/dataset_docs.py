@@ -23,6 +23,30 @@ from loaders.datasets.spec import Dataset, Freshness, TimeParams
 from loaders.sheets.config import load_config
 
 _REF = re.compile(r"""\bref\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)""")
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_MACRO = re.compile(r"\{%-?\s*macro\s+(\w+)\(.*?%\}(.*?)\{%-?\s*endmacro", re.S)
+
+
+def macros_that_ref(root: Path) -> dict[str, str]:
+    """{name: body} of the project's macros whose body calls ``ref()`` (e.g. ``reconciliation_acceptances``
+    in macros/acceptances/reconciliation.sql): a model that calls one reads those models too."""
+    bodies = {}
+    for path in sorted((root / "macros").rglob("*.sql")):
+        for m in _MACRO.finditer(_JINJA_COMMENT.sub("", path.read_text())):
+            if "ref(" in m.group(2):
+                bodies[m.group(1)] = m.group(2)
+    return bodies
+
+
+def model_refs(sql: str, macros: dict[str, str]) -> list[str]:
+    """The models ``sql`` reads: its own literal ``ref()`` calls, then those of the macros it calls."""
+    sql = _JINJA_COMMENT.sub("", sql)
+    found = _REF.findall(sql)
+    for name, body in macros.items():
+        if re.search(rf"\b{name}\(", sql):
+            found += _REF.findall(body)
+    return list(dict.fromkeys(found))
+
 
 UPKEEP_TEXT = {
     "iris": "the IRIS stream (real time)",
@@ -82,8 +106,9 @@ class Lineage:
     def scan(cls, root: Path) -> Lineage:
         readers: dict[str, list[str]] = {}
         marts = set()
+        macros = macros_that_ref(root)
         for path in sorted((root / "models").rglob("*.sql")):
-            for ref in dict.fromkeys(_REF.findall(path.read_text())):
+            for ref in model_refs(path.read_text(), macros):
                 readers.setdefault(ref, []).append(path.stem)
             if "marts" in path.relative_to(root / "models").parts[:1]:
                 marts.add(path.stem)

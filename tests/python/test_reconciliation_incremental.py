@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from loaders.dev.dataset_docs import Lineage, macros_that_ref
 from loaders.dev.diff_outputs import compare
 from loaders.samples.bmra_derived import insights_records, parse_derived_bm_unit_data
 from tests.python.acceptance_support import dbt, load_rows
@@ -121,27 +122,23 @@ def test_reports_rebuild_the_window_only_and_equal_a_full_refresh(tmp_path: Path
 ROOT = Path(__file__).parents[2]
 
 
-def _without_comments(sql: str) -> str:
-    return re.sub(r"\{#.*?#\}", "", sql, flags=re.S)
-
-
-def _macros_that_ref() -> dict[str, str]:
-    """{name: body} of the project's macros whose body calls ref() (e.g. reconciliation_acceptances in
-    macros/acceptances/reconciliation.sql): a report that calls one reads that input too."""
-    bodies = {}
-    for path in (ROOT / "macros").rglob("*.sql"):
-        text = _without_comments(path.read_text())
-        for m in re.finditer(r"\{%-?\s*macro\s+(\w+)\(.*?%\}(.*?)\{%-?\s*endmacro", text, flags=re.S):
-            if "ref(" in m.group(2):
-                bodies[m.group(1)] = m.group(2)
-    return bodies
-
-
 def test_each_macro_that_reads_an_input_bounds_it_by_the_window() -> None:
-    macros = _macros_that_ref()
+    macros = macros_that_ref(ROOT)
     assert "reconciliation_acceptances" in macros
     for name, body in macros.items():
         assert body.count("ref('") == body.count("incremental_window(") >= 1, name
+
+
+def test_the_dataset_pages_lineage_sees_the_inputs_a_macro_reads() -> None:
+    """The generated dataset pages (models/docs/datasets/*.md) list the marts a dataset feeds from each
+    model's ref() calls; the reports read boalf_complete through reconciliation_acceptances()."""
+    readers = Lineage.scan(ROOT).readers["boalf_complete"]
+    through_macro = [
+        r
+        for r in REPORTS
+        if "reconciliation_acceptances(" in (ROOT / "models" / "marts" / "acceptances" / f"{r}.sql").read_text()
+    ]
+    assert len(through_macro) == 4 and set(through_macro) <= set(readers)
 
 
 @pytest.mark.parametrize("report", REPORTS)
@@ -149,9 +146,11 @@ def test_each_report_reads_its_inputs_from_the_window_on(report: str) -> None:
     """Every input a report reads is bounded by the incremental window (so a scheduled run's cost does
     not grow with history): each ref() is followed by an incremental_window() condition, in the model
     itself or in a macro it calls (whose ref() and incremental_window() count once per call)."""
-    sql = _without_comments((ROOT / "models" / "marts" / "acceptances" / f"{report}.sql").read_text())
+    sql = re.sub(
+        r"\{#.*?#\}", "", (ROOT / "models" / "marts" / "acceptances" / f"{report}.sql").read_text(), flags=re.S
+    )
     refs, windows = sql.count("ref('"), sql.count("incremental_window(")
-    for name, body in _macros_that_ref().items():
+    for name, body in macros_that_ref(ROOT).items():
         calls = len(re.findall(rf"\b{name}\(", sql))
         refs += calls * body.count("ref('")
         windows += calls * body.count("incremental_window(")
