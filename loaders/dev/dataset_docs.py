@@ -27,12 +27,16 @@ _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _MACRO = re.compile(r"\{%-?\s*macro\s+(\w+)\(.*?%\}(.*?)\{%-?\s*endmacro", re.S)
 
 
+def without_jinja_comments(sql: str) -> str:
+    return _JINJA_COMMENT.sub("", sql)
+
+
 def macros_that_ref(root: Path) -> dict[str, str]:
     """{name: body} of the project's macros whose body calls ``ref()`` (e.g. ``reconciliation_acceptances``
     in macros/acceptances/reconciliation.sql): a model that calls one reads those models too."""
     bodies = {}
     for path in sorted((root / "macros").rglob("*.sql")):
-        for m in _MACRO.finditer(_JINJA_COMMENT.sub("", path.read_text())):
+        for m in _MACRO.finditer(without_jinja_comments(path.read_text())):
             if "ref(" in m.group(2):
                 bodies[m.group(1)] = m.group(2)
     return bodies
@@ -40,7 +44,7 @@ def macros_that_ref(root: Path) -> dict[str, str]:
 
 def model_refs(sql: str, macros: dict[str, str]) -> list[str]:
     """The models ``sql`` reads: its own literal ``ref()`` calls, then those of the macros it calls."""
-    sql = _JINJA_COMMENT.sub("", sql)
+    sql = without_jinja_comments(sql)
     found = _REF.findall(sql)
     for name, body in macros.items():
         if re.search(rf"\b{name}\(", sql):

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from loaders.dev.dataset_docs import Lineage, macros_that_ref
+from loaders.dev.dataset_docs import Lineage, macros_that_ref, without_jinja_comments
 from loaders.dev.diff_outputs import compare
 from loaders.samples.bmra_derived import insights_records, parse_derived_bm_unit_data
 from tests.python.acceptance_support import dbt, load_rows
@@ -146,9 +146,7 @@ def test_each_report_reads_its_inputs_from_the_window_on(report: str) -> None:
     """Every input a report reads is bounded by the incremental window (so a scheduled run's cost does
     not grow with history): each ref() is followed by an incremental_window() condition, in the model
     itself or in a macro it calls (whose ref() and incremental_window() count once per call)."""
-    sql = re.sub(
-        r"\{#.*?#\}", "", (ROOT / "models" / "marts" / "acceptances" / f"{report}.sql").read_text(), flags=re.S
-    )
+    sql = without_jinja_comments((ROOT / "models" / "marts" / "acceptances" / f"{report}.sql").read_text())
     refs, windows = sql.count("ref('"), sql.count("incremental_window(")
     for name, body in macros_that_ref(ROOT).items():
         calls = len(re.findall(rf"\b{name}\(", sql))

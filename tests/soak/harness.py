@@ -46,6 +46,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from loaders.scratch import pid_alive
 from loaders.settlement import PERIOD, period_start
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -484,22 +485,12 @@ def clear_stale_faketime_objects(shm: Path = FAKETIME_SHM) -> list[str]:
     removed = []
     for entry in shm.iterdir() if shm.is_dir() else ():
         m = _FAKETIME_OBJECT.match(entry.name)
-        if not m or _alive(int(m.group(1))):
+        if not m or pid_alive(int(m.group(1))):
             continue
         with contextlib.suppress(FileNotFoundError):
             entry.unlink()
             removed.append(entry.name)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def faked(when: datetime, argv: list[str], rate: int = 1) -> list[str]:
