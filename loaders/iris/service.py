@@ -143,40 +143,44 @@ class IrisService:
             )
             for m in messages
         ]
-        try:
-            with self._keep_locks(receiver, items):
+        # one renewer from receipt to settlement: no gap between preparing and committing
+        with self._keep_locks(receiver, items) as settled:
+            try:
                 batch = prepare_batch(items, work_root=self.opt.work_root, quarantine=self.row_quarantine)
-        except TransientBatchError as exc:
-            log.error("batch not loaded, %d message(s) abandoned for redelivery: %s", len(items), exc)
-            for item in items:
-                self._settle(receiver.abandon_message, item, "abandon")
-            self._sleep(5.0)
-            return False
-        try:
-            for p in batch.poison:
-                self._dead_letter(receiver, p)
-            if not batch.good:
-                log.info(batch_summary(batch, None))
-                return True
-            with self._keep_locks(receiver, batch.good):
-                result = self._commit_with_retry(batch)
-            if result is None:
-                for item in batch.good:
+            except TransientBatchError as exc:
+                settled.update(id(item) for item in items)
+                log.error("batch not loaded, %d message(s) abandoned for redelivery: %s", len(items), exc)
+                for item in items:
                     self._settle(receiver.abandon_message, item, "abandon")
-                log.warning(
-                    "batch %s: not committed; %d message(s) abandoned for redelivery",
-                    batch.batch_id,
-                    len(batch.good),
-                )
+                self._sleep(5.0)
                 return False
-            self.commit_latencies.append(result.latency_s)
-            for item in batch.good:
-                self._settle(receiver.complete_message, item, "complete")
-            self.heartbeat.commit(result.committed_utc, len(batch.messages), batch.records)
-            log.info(batch_summary(batch, result))
-            return True
-        finally:
-            batch.cleanup()
+            try:
+                good = {id(item) for item in batch.good}
+                settled.update(id(item) for item in items if id(item) not in good)
+                for p in batch.poison:
+                    self._dead_letter(receiver, p)
+                if not batch.good:
+                    log.info(batch_summary(batch, None))
+                    return True
+                result = self._commit_with_retry(batch)
+                settled.update(good)
+                if result is None:
+                    for item in batch.good:
+                        self._settle(receiver.abandon_message, item, "abandon")
+                    log.warning(
+                        "batch %s: not committed; %d message(s) abandoned for redelivery",
+                        batch.batch_id,
+                        len(batch.good),
+                    )
+                    return False
+                self.commit_latencies.append(result.latency_s)
+                for item in batch.good:
+                    self._settle(receiver.complete_message, item, "complete")
+                self.heartbeat.commit(result.committed_utc, len(batch.messages), batch.records)
+                log.info(batch_summary(batch, result))
+                return True
+            finally:
+                batch.cleanup()
 
     def _commit_with_retry(self, batch: PreparedBatch) -> Any:
         deadline = time.monotonic() + self.opt.retry_budget_s
@@ -210,33 +214,36 @@ class IrisService:
             time.sleep(min(left, 0.2))
 
     @contextlib.contextmanager
-    def _keep_locks(self, receiver: Receiver, items: list[Incoming]) -> Iterator[None]:
+    def _keep_locks(self, receiver: Receiver, items: list[Incoming]) -> Iterator[set[int]]:
         """Renew the deliveries' locks from a helper thread while the batch is being prepared and
-        committed (as azure's AutoLockRenewer does), so slow work does not lose them."""
+        committed (as azure's AutoLockRenewer does), so slow work does not lose them. Yields the set
+        of ``id(item)`` the caller has settled (or is about to): those are no longer renewed."""
+        settled: set[int] = set()
         if not self.opt.renew_locks or not items:
-            yield
+            yield settled
             return
         done = threading.Event()
         interval = max(0.05, min(self.opt.lock_renew_margin_s / 3, 5.0))
 
-        lost: set[int] = set()
-
         def keep() -> None:
-            while not done.wait(interval):
-                self._renew_locks(receiver, items, lost)
+            while True:  # first pass at once: the receive wait may already have used up the margin
+                self._renew_locks(receiver, items, settled)
+                if done.wait(interval):
+                    return
 
         thread = threading.Thread(target=keep, name="iris-lock-renewer", daemon=True)
         thread.start()
         try:
-            yield
+            yield settled
         finally:
             done.set()
             thread.join()
 
-    def _renew_locks(self, receiver: Receiver, items: list[Incoming], lost: set[int]) -> None:
+    def _renew_locks(self, receiver: Receiver, items: list[Incoming], skip: set[int]) -> None:
+        """Renew each lock that expires within the margin; a lock found lost joins ``skip``."""
         horizon = datetime.now(UTC) + timedelta(seconds=self.opt.lock_renew_margin_s)
         for item in items:
-            if id(item) in lost:
+            if id(item) in skip:
                 continue
             until = getattr(item.handle, "locked_until_utc", None)
             if until is not None and until.tzinfo is None:
@@ -246,7 +253,7 @@ class IrisService:
             try:
                 receiver.renew_message_lock(item.handle)
             except Exception as exc:  # lock already lost: the message will be redelivered (deduped)
-                lost.add(id(item))
+                skip.add(id(item))
                 log.warning("could not renew lock of message %s: %s", item.message_id, exc)
 
     def _settle(self, action: Callable[[Any], None], item: Incoming, verb: str) -> None:

@@ -179,13 +179,35 @@ def _all_iris_rows(db: Path) -> int:
 
 
 def test_slow_commit_keeps_locks_renewed_and_completes_first_time(tmp_path, duckdb_path):
+    # the commit outlives the lock 3x over; the renewer (every margin/3 = 0.27 s) must keep it
     msgs = synth_fake_messages(3)
-    receiver = FakeReceiver(msgs, lock_duration_s=0.4)
-    svc = _service(tmp_path, receiver, _slow_writer(duckdb_path, 1.2), lock_renew_margin_s=0.3)
+    receiver = FakeReceiver(msgs, lock_duration_s=1.0)
+    svc = _service(tmp_path, receiver, _slow_writer(duckdb_path, 3.0), lock_renew_margin_s=0.8)
     assert svc.run() == 0
     assert receiver.renewals >= 3
     assert {m.message_id for m in receiver.completed} == {m.message_id for m in msgs}
     assert receiver.abandoned == [] and receiver.dead_lettered == []
+
+
+def test_locks_are_renewed_from_receipt_with_no_gap_between_preparing_and_committing(tmp_path, duckdb_path):
+    """The receive wait uses up most of a short lock: the renewer's first pass runs at once, and one
+    renewer covers preparing, dead-lettering and committing (stop 21's CI lost all three locks here)."""
+    msgs = synth_fake_messages(3)
+    receiver = FakeReceiver(msgs, lock_duration_s=1.0)
+    # the batch stays open 0.7 s after the first message: 0.3 s of lock left, inside the 0.8 s margin
+    svc = _service(tmp_path, receiver, _slow_writer(duckdb_path, 1.5), lock_renew_margin_s=0.8, max_wait_s=0.7)
+    renewals_at_commit: list[int] = []
+    real_append = svc.writer.append_messages
+
+    def watch(*a, **k):
+        renewals_at_commit.append(receiver.renewals)
+        return real_append(*a, **k)
+
+    svc.writer.append_messages = watch  # type: ignore[method-assign]
+    assert svc.run() == 0
+    assert renewals_at_commit and renewals_at_commit[0] >= 3  # renewed before the commit began
+    assert {m.message_id for m in receiver.completed} == {m.message_id for m in msgs}
+    assert max(m.delivery_count for m in receiver.completed) == 0  # first delivery (the fake counts from 0, as AMQP does)
 
 
 def test_lock_lost_during_a_slow_commit_redelivers_and_loads_once(tmp_path, duckdb_path):
