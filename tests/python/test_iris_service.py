@@ -207,7 +207,7 @@ def test_locks_are_renewed_from_receipt_with_no_gap_between_preparing_and_commit
     assert svc.run() == 0
     assert renewals_at_commit and renewals_at_commit[0] >= 3  # renewed before the commit began
     assert {m.message_id for m in receiver.completed} == {m.message_id for m in msgs}
-    assert max(m.delivery_count for m in receiver.completed) == 0  # first delivery (the fake counts from 0, as AMQP does)
+    assert max(m.delivery_count for m in receiver.completed) == 0  # first delivery (counted from 0, as AMQP)
 
 
 def test_lock_lost_during_a_slow_commit_redelivers_and_loads_once(tmp_path, duckdb_path):
