@@ -17,17 +17,18 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from loaders import config
 from loaders.api.client import ApiClient, ApiError, NotFound, WindowTooLarge
-from loaders.api.windows import build_request, halve, split_windows, window_period
+from loaders.api.windows import Request, build_request, halve, split_windows, window_period
 from loaders.parse import ParseOutOfMemory, ParseResult, PayloadError, parse_records_file
 from loaders.quarantine import Quarantine
 from loaders.registry import Dataset, TimeParams, get_dataset
@@ -36,6 +37,8 @@ from loaders.settlement import day_bounds
 from loaders.time_window import Window
 from loaders.warehouse import Writer, WriterError, open_writer, resolve_target
 from loaders.warehouse.base import TableBatch
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +146,34 @@ class Backfill:
             self.not_found[dataset.name].append(label)
 
     # -- one window ------------------------------------------------------------------------------
+    def _usable_download(
+        self, dataset: Dataset, request: Request, raw_path: Path, download: Callable[[], object], use: Callable[[], T]
+    ) -> T:
+        """``download()`` the request to ``raw_path`` and return ``use()`` of it. A response ``use``
+        rejects as unusable (PayloadError) is fetched again, then quarantined and the window fails.
+        Whatever ``download`` raises (404, window too large, ...) is the caller's to handle."""
+        try:
+            for attempt in range(1, PAYLOAD_ATTEMPTS + 1):
+                download()
+                try:
+                    return use()
+                except PayloadError as exc:
+                    if attempt == PAYLOAD_ATTEMPTS:
+                        self.quarantine.reject_file("api", dataset.name, request.describe(), raw_path, str(exc))
+                        raise WindowFailed(f"{request.describe()}: unusable response: {exc}") from exc
+                    log.info("%s: unusable response (%s); fetching again", request.describe(), exc)
+        finally:
+            raw_path.unlink(missing_ok=True)
+        raise AssertionError("unreachable")
+
     def _fetch_part(
         self, dataset: Dataset, window: Window | None, variant: str | None, tmp: Path, run_id: str
     ) -> list[ParseResult]:
         request = build_request(dataset, window, variant)
         tag = uuid.uuid4().hex[:8]
         raw_path = tmp / f"{dataset.name}_{tag}.json"
-        for attempt in range(1, PAYLOAD_ATTEMPTS + 1):
+
+        def download() -> None:
             try:
                 self.client.download(request, raw_path)
             except NotFound:
@@ -159,37 +183,24 @@ class Backfill:
                     raise
                 self._record_not_found(dataset, window, variant)
                 raw_path.write_bytes(EMPTY_PAYLOAD)
-            except WindowTooLarge:
-                column = dataset.window_column
-                per_period = dataset.time_params is TimeParams.SETTLEMENT_PERIOD_PATH
-                if window is None or not column or dataset.column(column).type == "date" or per_period:
-                    raise
-                halves = halve(window)
-                if not halves:
-                    raise
-                log.info("%s: range too large, halving %s", dataset.name, window.label())
-                return [r for h in halves for r in self._fetch_part(dataset, h, variant, tmp, run_id)]
-            try:
-                with self._parse_slots:
-                    return [
-                        self._parse(
-                            dataset,
-                            raw_path,
-                            tmp / f"{dataset.name}_{tag}.parquet",
-                            run_id,
-                            request.describe(),
-                            window,
-                            variant,
-                        )
-                    ]
-            except PayloadError as exc:
-                if attempt == PAYLOAD_ATTEMPTS:
-                    self.quarantine.reject_file("api", dataset.name, request.describe(), raw_path, str(exc))
-                    raise WindowFailed(f"{request.describe()}: unusable response: {exc}") from exc
-                log.info("%s: unusable response (%s); fetching again", request.describe(), exc)
-            finally:
-                raw_path.unlink(missing_ok=True)
-        raise AssertionError("unreachable")
+
+        def parse() -> list[ParseResult]:
+            with self._parse_slots:
+                out = tmp / f"{dataset.name}_{tag}.parquet"
+                return [self._parse(dataset, raw_path, out, run_id, request.describe(), window, variant)]
+
+        try:
+            return self._usable_download(dataset, request, raw_path, download, parse)
+        except WindowTooLarge:
+            column = dataset.window_column
+            per_period = dataset.time_params is TimeParams.SETTLEMENT_PERIOD_PATH
+            if window is None or not column or dataset.column(column).type == "date" or per_period:
+                raise
+            halves = halve(window)
+            if not halves:
+                raise
+            log.info("%s: range too large, halving %s", dataset.name, window.label())
+            return [r for h in halves for r in self._fetch_part(dataset, h, variant, tmp, run_id)]
 
     def _fetch_periods(self, job: Job, variant: str | None, tmp: Path, run_id: str) -> ParseResult:
         """Every period of ``job``'s day (one request each; a 404 is "no such period", recorded and
@@ -224,28 +235,23 @@ class Backfill:
     def _period_items(self, dataset: Dataset, part: Window, variant: str | None, tmp: Path) -> list:
         request = build_request(dataset, part, variant)
         raw_path = tmp / f"{dataset.name}_{uuid.uuid4().hex[:8]}.json"
+
+        def items() -> list:
+            try:
+                body = json.loads(raw_path.read_bytes())
+            except ValueError as exc:
+                raise PayloadError(f"not JSON ({exc})") from exc
+            if isinstance(body, dict) and isinstance(body.get("data"), list):
+                return body["data"]
+            raise PayloadError("expected a JSON object with a 'data' array")
+
         try:
-            for attempt in range(1, PAYLOAD_ATTEMPTS + 1):
-                try:
-                    self.client.download(request, raw_path)
-                except NotFound:
-                    self._record_not_found(dataset, part, variant)
-                    return []
-                try:
-                    body = json.loads(raw_path.read_bytes())
-                except ValueError as exc:
-                    problem = f"not JSON ({exc})"
-                else:
-                    if isinstance(body, dict) and isinstance(body.get("data"), list):
-                        return body["data"]
-                    problem = "expected a JSON object with a 'data' array"
-                if attempt == PAYLOAD_ATTEMPTS:
-                    self.quarantine.reject_file("api", dataset.name, request.describe(), raw_path, problem)
-                    raise WindowFailed(f"{request.describe()}: unusable response: {problem}")
-                log.info("%s: unusable response (%s); fetching again", request.describe(), problem)
-        finally:
-            raw_path.unlink(missing_ok=True)
-        raise AssertionError("unreachable")
+            return self._usable_download(
+                dataset, request, raw_path, lambda: self.client.download(request, raw_path), items
+            )
+        except NotFound:
+            self._record_not_found(dataset, part, variant)
+            return []
 
     def _parse(
         self,

@@ -176,9 +176,16 @@ def test_a_per_period_day_is_one_commit_that_a_rerun_skips_and_the_catch_up_read
     broken = Fault(match=f"/stack/all/bid/{day}/30?", kind="truncate", times=10)
     with ReplayServer(root, faults=[broken]) as server:
         summary = backfill(server).run([DATASETS["ISPSTACK"]], day, day)
+        asked_broken = [line for line in server.log.requests if f"/stack/all/bid/{day}/30?" in line]
     assert not summary.ok and summary.datasets["ISPSTACK"].windows_failed == 1
     assert "stack/all/bid/2025-06-01/30" in summary.failures[0]
     assert stack_rows() == []
+    from loaders.backfill import PAYLOAD_ATTEMPTS
+
+    assert len(asked_broken) == PAYLOAD_ATTEMPTS  # fetched again before giving up
+    kept = [p for p in (tmp_path / "quarantine" / "api" / "ISPSTACK").iterdir() if not p.name.endswith(".reason")]
+    assert len(kept) == 1  # the cut-off body is kept for inspection, with its reason
+    assert "not JSON" in kept[0].with_name(kept[0].name + ".reason").read_text()
 
     with ReplayServer(root) as server:
         first = backfill(server).run([DATASETS["ISPSTACK"]], day, day)
