@@ -105,11 +105,7 @@ revenue as (
 -- revenue keyed by either of the unit's ids
 revenue_by_id as (
 
-    select bm_unit as unit_id, * from revenue
-    union all
-    select national_grid_bm_unit as unit_id, * from revenue
-    where national_grid_bm_unit is not null
-        and national_grid_bm_unit <> bm_unit
+    {{ keyed_by_either_unit_id('revenue') }}
 
 ),
 
