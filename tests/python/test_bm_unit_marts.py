@@ -138,6 +138,54 @@ def test_dynamic_limits_are_intervals_between_declarations(built: tuple[Path, Pa
     assert spans
 
 
+def test_daily_builds_read_only_the_previous_builds_rows_and_equal_a_full_refresh(
+    built: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """Issue #13: one incremental build a day with a one-day lookback, as the schedule runs. Each build
+    finds the declarations it closes among the rows the previous build wrote (`_built_as_of`), not in
+    the whole history: the run SQL says so, and after four builds — the sparse SEL declared on DAYS[0]
+    is carried by two builds and closed by the fourth — the table equals a full refresh."""
+    store, _, _ = built
+    db = tmp_path / "daily.duckdb"
+    fct = ["-s", "+fct_bm_unit_dynamic_limits", "--exclude", "resource_type:test", "resource_type:unit_test"]
+
+    def as_of(day: date) -> list[str]:
+        return ["--vars", f"{{as_of_date: '{day.isoformat()}', lookback_days: 1}}"]
+
+    load_via_replay(db, store, tmp_path / "load", [("BMUNITS", DAYS[0], DAYS[0])])
+    for i, day in enumerate(DAYS):
+        load_via_replay(db, store, tmp_path / "load", [(d, day, day) for d in DYNAMIC_DATASETS])
+        run = run_dbt(["run", *fct, *as_of(day + timedelta(days=1))], tmp_path / f"day{i}", duckdb_path=db, env=ENV)
+        assert run.returncode == 0, run.output[-3000:]
+        if i:
+            [sql] = list((tmp_path / f"day{i}" / "target" / "compiled").rglob("fct_bm_unit_dynamic_limits.sql"))
+            assert f"_built_as_of >= date '{day.isoformat()}'" in sql.read_text()  # the previous build's date
+    built_on = dict(query(db, "select _built_as_of, count(*) from analytics.fct_bm_unit_dynamic_limits group by 1"))
+    # the last build rewrote its window and the carried days only: older builds' rows are still there
+    assert max(built_on) == DAYS[3] + timedelta(days=1) and len(built_on) >= 2
+    reference = tmp_path / "reference" / db.name
+    reference.parent.mkdir()
+    shutil.copy(db, reference)
+    refresh = run_dbt(
+        ["run", "-s", "fct_bm_unit_dynamic_limits", "--full-refresh", *as_of(DAYS[3] + timedelta(days=1))],
+        tmp_path / "full",
+        duckdb_path=reference,
+        env=ENV,
+    )
+    assert refresh.returncode == 0, refresh.output[-3000:]
+    full = tmp_path / "fullrefresh.duckdb"
+    shutil.move(reference, full)
+    [diff] = [r for r in compare(db, full).relations if r.name == "analytics.fct_bm_unit_dynamic_limits"]
+    assert diff.base_rows > 0 and diff.identical, diff.examples
+    # the sparse SEL: an alternate unit's DAYS[0] declaration is closed by its DAYS[3] one
+    spans = query(
+        db,
+        "select count(*) from analytics.fct_bm_unit_dynamic_limits where parameter = 'SEL' "
+        f"and settlement_date = date '{DAYS[0]}' and cast(valid_to as date) >= date '{DAYS[3]}'",
+    )
+    assert spans[0][0] > 0
+
+
 def _period_start(day: date, period: int) -> datetime:
     return day_bounds(day)[0].astimezone(UTC).replace(tzinfo=None) + (period - 1) * PERIOD
 

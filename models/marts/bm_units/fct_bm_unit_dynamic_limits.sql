@@ -12,7 +12,18 @@
     last one before the floor, so the run also re-emits the stored settlement days holding those rows
     (their other rows unchanged, the last ones closed by the first new declaration). Those days can
     lie before the floor, so on BigQuery the MERGE is not pruned to the lookback window (the table
-    is small: declarations, not time series). -#}
+    is small: declarations, not time series).
+
+    Finding those rows without reading the whole history (issue #13): every row carries
+    `_built_as_of`, the as-of date of the build that last wrote it. Each build writes its window and
+    re-emits the days of the last rows before its floor, so the last row before this build's floor
+    was written by the previous build (it was in that build's window, or the last one before that
+    build's earlier floor): the run reads only stored rows with `_built_as_of` >= the previous
+    build's, found by one query on the table before the run. Rows are appended in build order, so on
+    DuckDB the row groups of older builds are skipped by their min/max. Not when that does not hold
+    (the previous build has no `_built_as_of` — the column was just added —, `refresh_from` moves
+    the floor back, or this build's as-of date is earlier than the last one's): then it reads every
+    stored row before the floor, as before. -#}
 {%- set cfg = incremental_config(unique_key=['bm_unit', 'parameter', 'valid_from'], cluster_by=['bm_unit']) -%}
 {%- do cfg.pop('incremental_predicates', none) -%}
 {%- do cfg['meta'].update({'merge_unbounded': 'a new declaration closes the last stored one, which may be older than the lookback; declarations are few'}) -%}
@@ -65,7 +76,8 @@ declarations as (
         {%- endfor %}
         time as valid_from,
         settlement_date,
-        settlement_period
+        settlement_period,
+        {{ current_utc_date() }} as _built_as_of
     from {{ code | lower }}_input
     {%- if not loop.last %}
 
@@ -86,10 +98,24 @@ intervals as (
 
 {%- if is_incremental() %},
 
+{#- the previous build's as-of date (see the header); none: read every stored row before the floor.
+    A table built before the column existed gets it on this run (on_schema_change) -#}
+{%- set previous_build = none -%}
+{%- set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+{%- set has_built_as_of = '_built_as_of' in stored_columns -%}
+{%- if execute and has_built_as_of and not var('refresh_from', none) -%}
+    {%- set found = run_query('select cast(max(_built_as_of) as ' ~ gbp_type('string') ~ ') from ' ~ this) -%}
+    {%- set previous_build = found.columns[0].values()[0] -%}
+{%- endif %}
+
 stored as (
 
     select * from {{ this }}
     where settlement_date < {{ incremental_floor() }}
+    {%- if previous_build %}
+        -- the last row before the floor was written by the previous build (header)
+        and (_built_as_of >= date '{{ previous_build }}' or {{ current_utc_date() }} < date '{{ previous_build }}')
+    {%- endif %}
 
 ),
 
@@ -124,11 +150,12 @@ first_new as (
 carried as (
 
     select
-        {{ star_except(['valid_to'], 'stored') }},
+        {{ star_except(['valid_to', '_built_as_of'] if has_built_as_of else ['valid_to'], 'stored') }},
         case
             when last_stored.valid_from is not null then first_new.valid_from
             else stored.valid_to
-        end as valid_to
+        end as valid_to,
+        {{ current_utc_date() }} as _built_as_of
     from stored
     inner join carried_days
         on stored.settlement_date = carried_days.settlement_date
@@ -146,7 +173,7 @@ carried as (
 {%- set columns = [
     'bm_unit', 'national_grid_bm_unit', 'parameter', 'parameter_name', 'value', 'unit_of_measure',
     'rate1', 'elbow2', 'rate2', 'elbow3', 'rate3', 'valid_from', 'valid_to', 'settlement_date',
-    'settlement_period',
+    'settlement_period', '_built_as_of',
 ] %}
 
 select
