@@ -20,11 +20,12 @@
     was written by the previous build (it was in that build's window, or the last one before that
     build's earlier floor): the run reads only stored rows with `_built_as_of` >= the previous
     build's, found by one query on the table before the run. Rows are appended in build order, so on
-    DuckDB the row groups of older builds are skipped by their min/max. Not when that does not hold
+    DuckDB the row groups of older builds are skipped by their min/max; on BigQuery the table is
+    clustered on `_built_as_of` for the same reason (a cluster filter, not a partition one). Not when that does not hold
     (the previous build has no `_built_as_of` — the column was just added —, `refresh_from` moves
     the floor back, or this build's as-of date is earlier than the last one's): then it reads every
     stored row before the floor, as before. -#}
-{%- set cfg = incremental_config(unique_key=['bm_unit', 'parameter', 'valid_from'], cluster_by=['bm_unit']) -%}
+{%- set cfg = incremental_config(unique_key=['bm_unit', 'parameter', 'valid_from'], cluster_by=['_built_as_of', 'bm_unit']) -%}
 {%- do cfg.pop('incremental_predicates', none) -%}
 {%- do cfg['meta'].update({'merge_unbounded': 'a new declaration closes the last stored one, which may be older than the lookback; declarations are few'}) -%}
 {{ config(**cfg) }}
