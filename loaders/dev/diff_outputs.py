@@ -15,9 +15,8 @@ Every relation of the ``raw`` and ``analytics`` schemas is compared as a multise
 (``EXCEPT ALL`` both ways) over the columns both sides have (rows that differ only in the last bits of
 a double — DuckDB's parallel sums are not bit-reproducible run to run — are paired and accepted within
 1e-9 + 1e-12 × the value, and counted as such), leaving out load-time columns
-(``_ingested_at``/``ingested_at``, ``_batch_id``/``batch_id``, the window log's timestamps and
-``_built_as_of``, the as-of date of the build that last wrote a row), which differ between any two
-loads. Exit 0 when every relation is identical, 1 otherwise (the differing relations and a few
+(``_ingested_at``/``ingested_at``, ``_batch_id``/``batch_id`` and the window log's timestamps), which
+differ between any two loads. Exit 0 when every relation is identical, 1 otherwise (the differing relations and a few
 example rows are printed).
 """
 
@@ -37,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ("raw", "analytics")
 # Columns whose values depend on when and in which batch a row was loaded, not on the data.
 VOLATILE_COLUMNS = frozenset(
-    {"_ingested_at", "ingested_at", "_batch_id", "batch_id", "loaded_at", "started_at", "finished_at", "_built_as_of"}
+    {"_ingested_at", "ingested_at", "_batch_id", "batch_id", "loaded_at", "started_at", "finished_at"}
 )
 
 

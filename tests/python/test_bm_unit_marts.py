@@ -14,6 +14,7 @@ emulator (marked bigquery, slow) must give the same rows: its MERGE and the carr
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import uuid
 from collections import defaultdict
@@ -142,9 +143,10 @@ def test_daily_builds_read_only_the_previous_builds_rows_and_equal_a_full_refres
     built: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     """Issue #13: one incremental build a day with a one-day lookback, as the schedule runs. Each build
-    finds the declarations it closes among the rows the previous build wrote (`_built_as_of`), not in
-    the whole history: the run SQL says so, and after four builds — the sparse SEL declared on DAYS[0]
-    is carried by two builds and closed by the fourth — the table equals a full refresh."""
+    finds the declarations it closes among the rows ended inside its window or still in force
+    (`_in_force_until`), not in the whole history: the compiled SQL says so, rows outside that filter
+    exist by the last build, and after four builds — the sparse SEL declared on DAYS[0] is carried by
+    two builds and closed by the fourth — the table equals a full refresh, that column included."""
     store, _, _ = built
     db = tmp_path / "daily.duckdb"
     fct = ["-s", "+fct_bm_unit_dynamic_limits", "--exclude", "resource_type:test", "resource_type:unit_test"]
@@ -159,10 +161,13 @@ def test_daily_builds_read_only_the_previous_builds_rows_and_equal_a_full_refres
         assert run.returncode == 0, run.output[-3000:]
         if i:
             [sql] = list((tmp_path / f"day{i}" / "target" / "compiled").rglob("fct_bm_unit_dynamic_limits.sql"))
-            assert f"_built_as_of >= date '{day.isoformat()}'" in sql.read_text()  # the previous build's date
-    built_on = dict(query(db, "select _built_as_of, count(*) from analytics.fct_bm_unit_dynamic_limits group by 1"))
-    # the last build rewrote its window and the carried days only: older builds' rows are still there
-    assert max(built_on) == DAYS[3] + timedelta(days=1) and len(built_on) >= 2
+            # the stored rows read: before the floor, and ended at or after it (or still in force)
+            text = sql.read_text()
+            stored = re.search(r"where settlement_date < (.+)\n\s+-- .*\n\s+and _in_force_until >= (.+)\n", text)
+            assert stored and stored.group(1) == stored.group(2), text[:3000]
+    # rows the last build's filter left out: ended before its floor (DAYS[3])
+    where = f"_in_force_until < date '{DAYS[3]}'"
+    assert query(db, f"select count(*) from analytics.fct_bm_unit_dynamic_limits where {where}")[0][0] > 0
     reference = tmp_path / "reference" / db.name
     reference.parent.mkdir()
     shutil.copy(db, reference)

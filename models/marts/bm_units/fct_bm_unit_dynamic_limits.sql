@@ -15,17 +15,20 @@
     is small: declarations, not time series).
 
     Finding those rows without reading the whole history (issue #13): every row carries
-    `_built_as_of`, the as-of date of the build that last wrote it. Each build writes its window and
-    re-emits the days of the last rows before its floor, so the last row before this build's floor
-    was written by the previous build (it was in that build's window, or the last one before that
-    build's earlier floor): the run reads only stored rows with `_built_as_of` >= the previous
-    build's, found by one query on the table before the run. Rows are appended in build order, so on
-    DuckDB the row groups of older builds are skipped by their min/max; on BigQuery the table is
-    clustered on `_built_as_of` for the same reason (a cluster filter, not a partition one). Not when that does not hold
-    (the previous build has no `_built_as_of` — the column was just added —, `refresh_from` moves
-    the floor back, or this build's as-of date is earlier than the last one's): then it reads every
-    stored row before the floor, as before. -#}
-{%- set cfg = incremental_config(unique_key=['bm_unit', 'parameter', 'valid_from'], cluster_by=['_built_as_of', 'bm_unit']) -%}
+    `_in_force_until`, the settlement date of the declaration that ended it (the one at valid_to) or,
+    for a declaration in force when the row was written, that build's as-of date. A row before the
+    floor can be the last one only if the declaration ending it is inside the window, or if none has
+    ended it; in the latter case every build since has re-emitted it (it was in each build's window
+    or the last before its floor), so it carries the previous build's as-of date, which is inside
+    the window too while builds run at least every lookback_days (the rule every incremental model
+    relies on; after a longer pause, `refresh_from`, which moves the floor back and so keeps this
+    true). So the run reads only stored rows with `_in_force_until` >= the floor. Those values grow
+    with the order rows are written in, so DuckDB skips older row groups by their min/max (deleted
+    rows leave stale min/max behind, but stale values are old ones); on BigQuery the table is
+    clustered on the column for the same reason (a cluster filter, not a partition one). A full
+    refresh and the incremental history agree on it. On the first run after the column was added
+    the stored rows have none: that run reads every stored row before the floor, as before. -#}
+{%- set cfg = incremental_config(unique_key=['bm_unit', 'parameter', 'valid_from'], cluster_by=['_in_force_until', 'bm_unit']) -%}
 {%- do cfg.pop('incremental_predicates', none) -%}
 {%- do cfg['meta'].update({'merge_unbounded': 'a new declaration closes the last stored one, which may be older than the lookback; declarations are few'}) -%}
 {{ config(**cfg) }}
@@ -77,8 +80,7 @@ declarations as (
         {%- endfor %}
         time as valid_from,
         settlement_date,
-        settlement_period,
-        {{ current_utc_date() }} as _built_as_of
+        settlement_period
     from {{ code | lower }}_input
     {%- if not loop.last %}
 
@@ -92,30 +94,28 @@ intervals as (
 
     select
         *,
-        lead(valid_from) over (partition by bm_unit, parameter order by valid_from) as valid_to
+        lead(valid_from) over (partition by bm_unit, parameter order by valid_from) as valid_to,
+        coalesce(
+            lead(settlement_date) over (partition by bm_unit, parameter order by valid_from),
+            {{ current_utc_date() }}
+        ) as _in_force_until
     from declarations
 
 )
 
 {%- if is_incremental() %},
 
-{#- the previous build's as-of date (see the header); none: read every stored row before the floor.
-    A table built before the column existed gets it on this run (on_schema_change) -#}
-{%- set previous_build = none -%}
+{#- A table built before `_in_force_until` existed gets it on this run (on_schema_change): read all -#}
 {%- set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-{%- set has_built_as_of = '_built_as_of' in stored_columns -%}
-{%- if execute and has_built_as_of and not var('refresh_from', none) -%}
-    {%- set found = run_query('select cast(max(_built_as_of) as ' ~ gbp_type('string') ~ ') from ' ~ this) -%}
-    {%- set previous_build = found.columns[0].values()[0] -%}
-{%- endif %}
+{%- set has_in_force_until = '_in_force_until' in stored_columns %}
 
 stored as (
 
     select * from {{ this }}
     where settlement_date < {{ incremental_floor() }}
-    {%- if previous_build %}
-        -- the last row before the floor was written by the previous build (header)
-        and (_built_as_of >= date '{{ previous_build }}' or {{ current_utc_date() }} < date '{{ previous_build }}')
+    {%- if has_in_force_until %}
+        -- the last row before the floor is ended inside the window or still in force (header)
+        and _in_force_until >= {{ incremental_floor() }}
     {%- endif %}
 
 ),
@@ -140,7 +140,15 @@ carried_days as (
 
 ),
 
-first_new as (
+-- the whole of each carried day (a day is replaced whole), not only its rows that pass stored's filter
+carried_day_rows as (
+
+    select * from {{ this }}
+    where settlement_date in (select settlement_date from carried_days)
+
+),
+
+first_new_time as (
 
     select bm_unit, parameter, min(valid_from) as valid_from
     from declarations
@@ -148,25 +156,39 @@ first_new as (
 
 ),
 
+first_new as (
+
+    select first_new_time.*, declarations.settlement_date
+    from first_new_time
+    inner join declarations
+        on first_new_time.bm_unit = declarations.bm_unit
+        and first_new_time.parameter = declarations.parameter
+        and first_new_time.valid_from = declarations.valid_from
+
+),
+
 carried as (
 
     select
-        {{ star_except(['valid_to', '_built_as_of'] if has_built_as_of else ['valid_to'], 'stored') }},
+        {{ star_except(['valid_to', '_in_force_until'] if has_in_force_until else ['valid_to'], 'carried_day_rows') }},
         case
             when last_stored.valid_from is not null then first_new.valid_from
-            else stored.valid_to
+            else carried_day_rows.valid_to
         end as valid_to,
-        {{ current_utc_date() }} as _built_as_of
-    from stored
-    inner join carried_days
-        on stored.settlement_date = carried_days.settlement_date
+        case
+            when last_stored.valid_from is not null then coalesce(first_new.settlement_date, {{ current_utc_date() }})
+            {%- if has_in_force_until %}
+            else carried_day_rows._in_force_until
+            {%- endif %}
+        end as _in_force_until
+    from carried_day_rows
     left join last_stored
-        on stored.bm_unit = last_stored.bm_unit
-        and stored.parameter = last_stored.parameter
-        and stored.valid_from = last_stored.valid_from
+        on carried_day_rows.bm_unit = last_stored.bm_unit
+        and carried_day_rows.parameter = last_stored.parameter
+        and carried_day_rows.valid_from = last_stored.valid_from
     left join first_new
-        on stored.bm_unit = first_new.bm_unit
-        and stored.parameter = first_new.parameter
+        on carried_day_rows.bm_unit = first_new.bm_unit
+        and carried_day_rows.parameter = first_new.parameter
 
 )
 {%- endif %}
@@ -174,7 +196,7 @@ carried as (
 {%- set columns = [
     'bm_unit', 'national_grid_bm_unit', 'parameter', 'parameter_name', 'value', 'unit_of_measure',
     'rate1', 'elbow2', 'rate2', 'elbow3', 'rate3', 'valid_from', 'valid_to', 'settlement_date',
-    'settlement_period', '_built_as_of',
+    'settlement_period', '_in_force_until',
 ] %}
 
 select
