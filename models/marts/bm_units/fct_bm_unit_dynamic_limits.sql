@@ -21,9 +21,9 @@
     ended it; in the latter case every build since has re-emitted it (it was in each build's window
     or the last before its floor), so it carries the previous build's as-of date, which is inside
     the window too while builds run at least every lookback_days (the rule every incremental model
-    relies on; after a longer pause, `refresh_from`, which moves the floor back and so keeps this
-    true). So the run reads only stored rows with `_in_force_until` >= the floor. Those values grow
-    with the order rows are written in, so DuckDB skips older row groups by their min/max (deleted
+    relies on; after a longer pause, `refresh_from` no later than the last build's as-of date, which
+    keeps this true). So the run reads only stored rows with `_in_force_until` >= the floor. Those
+    values mostly grow in the order rows are written, so DuckDB skips older row groups by min/max (deleted
     rows leave stale min/max behind, but stale values are old ones); on BigQuery the table is
     clustered on the column for the same reason (a cluster filter, not a partition one). A full
     refresh and the incremental history agree on it. On the first run after the column was added
