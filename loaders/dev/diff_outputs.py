@@ -16,8 +16,8 @@ Every relation of the ``raw`` and ``analytics`` schemas is compared as a multise
 a double — DuckDB's parallel sums are not bit-reproducible run to run — are paired and accepted within
 1e-9 + 1e-12 × the value, and counted as such), leaving out load-time columns
 (``_ingested_at``/``ingested_at``, ``_batch_id``/``batch_id`` and the window log's timestamps), which
-differ between any two loads. Exit 0 when every relation is identical, 1 otherwise (the differing relations and a few
-example rows are printed).
+differ between any two loads. Exit 0 when every relation is identical, 1 otherwise (the differing
+relations and a few example rows are printed).
 """
 
 from __future__ import annotations
