@@ -14,7 +14,8 @@ arguments): ``config/bigquery_bytes_billed.yml``, passed to the profile as
 ``GBPOWER_BQ_MAX_BYTES_BILLED`` (loaders/warehouse/bytes_billed.py).
 
 ``--test-scope window`` makes the data tests read only the window the build re-processed (the
-30-minute job; macros/data_test_scope.sql); the default ``all`` reads the whole history. A ``test`` or
+30-minute job; macros/data_test_scope.sql) and leaves out dbt's unit tests (``env_defaults``); the
+default ``all`` reads the whole history. A ``test`` or
 ``build`` of the whole project in scope ``all`` that passes proves history clean: it records the time
 in ``$GBPOWER_STATE_DIR/full_history_tests.json``, which ``gbpower health`` reports.
 """
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 SEEDED_COMMANDS = ("run", "test", "build")  # dbt sub-commands that need the seed tables
 TESTING_COMMANDS = ("test", "build")
 SCOPE_ENV = "GBPOWER_DATA_TEST_SCOPE"  # dbt_project.yml's var data_test_scope reads it
+EXCLUDE_TYPES_ENV = "DBT_EXCLUDE_RESOURCE_TYPES"  # dbt's --exclude-resource-type
+RESOURCE_TYPE_OPTIONS = ("--resource-type", "--resource-types", "--exclude-resource-type", "--exclude-resource-types")
 FULL_HISTORY_STAMP = "full_history_tests.json"
 # Options that narrow a run to part of the project: such a run does not prove the whole history clean.
 NARROWING = ("-s", "--select", "-m", "--models", "--selector", "--exclude", "--resource-type", "--resource-types")
@@ -71,13 +74,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def env_defaults(dbt_args: list[str]) -> dict[str, str]:
-    """Environment defaults for this dbt invocation (the user's own settings win)."""
-    if any(a == "--indirect-selection" or a.startswith("--indirect-selection=") for a in dbt_args):
-        return {}
-    if os.environ.get("DBT_INDIRECT_SELECTION"):
-        return {}
-    return {"DBT_INDIRECT_SELECTION": "buildable"}
+def env_defaults(dbt_args: list[str], scope: str = "all") -> dict[str, str]:
+    """Environment defaults for this dbt invocation (the user's own settings win).
+
+    In the scheduled scope (``window``) a build or test also leaves out dbt's unit tests: they check
+    the models' SQL against fixed inputs, not the data, so running them every 30 minutes proves nothing
+    new and cost a fifth of the build (dbt's own advice is to run them in development and CI only).
+    ``make demo``, ``make test`` and the weekly full-history ``dbt test`` run them."""
+    defaults: dict[str, str] = {}
+    chose_selection = any(a.split("=")[0] == "--indirect-selection" for a in dbt_args)
+    if not chose_selection and not os.environ.get("DBT_INDIRECT_SELECTION"):
+        defaults["DBT_INDIRECT_SELECTION"] = "buildable"
+    scheduled = scope == "window" and subcommand(dbt_args) in TESTING_COMMANDS
+    if scheduled and not _names_resource_types(dbt_args) and not os.environ.get(EXCLUDE_TYPES_ENV):
+        defaults[EXCLUDE_TYPES_ENV] = "unit_test"
+    return defaults
+
+
+def _names_resource_types(dbt_args: list[str]) -> bool:
+    """Does the command choose resource types itself (then it gets exactly what it asks for)?"""
+    return any(a.split("=")[0] in RESOURCE_TYPE_OPTIONS for a in dbt_args)
 
 
 def subcommand(dbt_args: list[str]) -> str | None:
@@ -198,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
         if rc != 0:  # the command itself will say precisely what the missing seeds break, if anything
             log.error("dbt seed failed (exit code %d); running dbt %s anyway", rc, subcommand(dbt_args))
     scope = data_test_scope_of(args, dbt_args)
-    defaults = env_defaults(dbt_args)
+    defaults = env_defaults(dbt_args, scope)
     if args.test_scope:  # the flag wins over the environment
         os.environ[SCOPE_ENV] = args.test_scope
     rc = run_dbt(dbt_args, target=args.target, env_defaults=defaults)

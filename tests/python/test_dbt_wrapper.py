@@ -34,6 +34,19 @@ def test_indirect_selection_defaults_to_buildable_unless_the_user_chose(monkeypa
     assert env["DBT_INDIRECT_SELECTION"] == "eager"  # the user's setting wins
 
 
+def test_the_scheduled_scope_leaves_unit_tests_out_unless_types_are_chosen(monkeypatch):
+    monkeypatch.delenv("DBT_EXCLUDE_RESOURCE_TYPES", raising=False)
+    assert env_defaults(["build"], "window")["DBT_EXCLUDE_RESOURCE_TYPES"] == "unit_test"
+    assert env_defaults(["test", "-s", "x"], "window")["DBT_EXCLUDE_RESOURCE_TYPES"] == "unit_test"
+    assert "DBT_EXCLUDE_RESOURCE_TYPES" not in env_defaults(["build"], "all")
+    assert "DBT_EXCLUDE_RESOURCE_TYPES" not in env_defaults(["run"], "window")  # run has no tests
+    chosen = ["build", "--resource-type", "unit_test"]
+    assert "DBT_EXCLUDE_RESOURCE_TYPES" not in env_defaults(chosen, "window")
+    assert "DBT_EXCLUDE_RESOURCE_TYPES" not in env_defaults(["build", "--exclude-resource-type=seed"], "window")
+    monkeypatch.setenv("DBT_EXCLUDE_RESOURCE_TYPES", "seed")
+    assert "DBT_EXCLUDE_RESOURCE_TYPES" not in env_defaults(["build"], "window")  # the user's setting wins
+
+
 def test_argument_helpers():
     assert subcommand(["build", "-s", "x"]) == "build" and subcommand(["--help"]) is None
     assert forwarded_options(["run", "--target-path", "/t", "-s", "x", "--log-path=/l"]) == [
@@ -125,6 +138,25 @@ def test_loader_only_warehouse_is_ready_for_dbt_run_then_dbt_test(loaded_warehou
     assert "seed table(s) missing" not in test.stderr  # seeded once
     counts = results(tmp_path)
     assert counts.get("pass", 0) > 100 and not {"fail", "error"} & set(counts)
+
+    # the scheduled scope leaves dbt's unit tests out; the default scope (CI, the weekly job) runs them
+    select = ["test", "-s", "mart_system_snapshot"]
+    scheduled = gbpower(["dbt", "--test-scope", "window", *select], db, tmp_path)
+    assert scheduled.returncode == 0, scheduled.stdout[-4000:]
+    kinds = result_kinds(tmp_path)
+    assert kinds.get("test", 0) > 3 and "unit_test" not in kinds, kinds
+    everything = gbpower(["dbt", *select], db, tmp_path)
+    assert everything.returncode == 0, everything.stdout[-4000:]
+    assert result_kinds(tmp_path).get("unit_test", 0) >= 2
+
+
+def result_kinds(work: Path) -> dict[str, int]:
+    """Resource types in the last run's results (``test``, ``unit_test``, ``model`` …)."""
+    counts: dict[str, int] = {}
+    for r in json.loads((work / "target/run_results.json").read_text())["results"]:
+        kind = r["unique_id"].split(".")[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
 
 
 def test_init_creates_raw_tables_and_loads_the_seeds(tmp_path):
