@@ -21,13 +21,15 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from loaders.settlement import LONDON, settlement_period_of
 from loaders.sheets.config import BlockSpec, ChartSpec, NumberFormat, TabSpec, render_formula
 
 SHEETS_EPOCH = datetime(1899, 12, 30)
 DEFAULT_DATE_TIME = NumberFormat("DATE_TIME", "yyyy-mm-dd hh:mm")
 DEFAULT_DATE = NumberFormat("DATE", "yyyy-mm-dd")
 UPDATED_FORMAT = NumberFormat("DATE_TIME", "yyyy-mm-dd hh:mm:ss")
-UPDATED_LABEL = "last updated (UTC)"
+UPDATED_LABEL = "last updated (UTC)"  # a flat tab's first row
+LAYOUT_UPDATED_LABEL = "last updated (UK)"  # a dashboard tab: UK local time and settlement period
 FIELDS = "userEnteredValue,userEnteredFormat.numberFormat,userEnteredFormat.textFormat.bold"
 MIN_ROWS, MIN_COLS = 1000, 26  # size of a tab we create
 
@@ -80,6 +82,14 @@ def block_rows(spec: TabSpec, rows: list[tuple], updated: datetime) -> list[dict
     for r in rows:
         out.append({"values": [cell(v, c.format) for v, c in zip(r, spec.columns, strict=True)]})
     return out
+
+
+def uk_updated_cells(updated: datetime) -> list[dict[str, Any]]:
+    """A dashboard tab's export time as its readers see time: ``last updated (UK) | <UK wall time> |
+    SP <n>`` (the settlement period it falls in)."""
+    _, period = settlement_period_of(updated)
+    wall = updated.astimezone(LONDON).replace(tzinfo=None)
+    return [cell(LAYOUT_UPDATED_LABEL, bold=True), cell(wall, UPDATED_FORMAT), cell(f"SP {period}")]
 
 
 def block_width(spec: TabSpec) -> int:
@@ -294,8 +304,7 @@ def layout_requests(
     rewritten from A1 to its last cell (cells no block covers are cleared), and the tab's conditional
     formats and charts are replaced by the config's."""
     grid: dict[tuple[int, int], dict[str, Any]] = {
-        (spec.updated_row, spec.updated_col): cell(UPDATED_LABEL, bold=True),
-        (spec.updated_row, spec.updated_col + 1): cell(updated, UPDATED_FORMAT),
+        (spec.updated_row, spec.updated_col + i): c for i, c in enumerate(uk_updated_cells(updated))
     }
     for b in spec.blocks:
         grid.update(block_cells(b, rows[b.name]))

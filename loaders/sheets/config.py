@@ -24,7 +24,7 @@ freshness colouring (``freshness: DATASET``) and charts; overlapping blocks are 
 ```yaml
   - tab: GB Live
     spreadsheet: dashboard
-    updated: F1                               # the "last updated (UTC)" cell pair
+    updated: F1                               # "last updated (UK)" | UK time | SP n (3 cells)
     blocks:
       - {name: headline, start: A1, title: Headline, model: mart_system_snapshot, limit: 1, columns: [...]}
       - {name: fuel, start: A5, model: mart_generation_mix, limit: 20, columns: [...]}
@@ -134,7 +134,7 @@ class TabSpec:
     spreadsheet_alias: str
     blocks: tuple[BlockSpec, ...]
     layout: bool = False  # a dashboard layout (blocks:) rather than the one-block table of a plain tab
-    updated_row: int = 0  # layout: where the "last updated (UTC)" cell pair goes
+    updated_row: int = 0  # layout: where "last updated (UK)" | time | SP n goes
     updated_col: int = 0
     charts: tuple[ChartSpec, ...] = ()
 
@@ -388,7 +388,7 @@ def _layout(raw: dict[str, Any], tab: str, sheet_id: str, alias: str, here: str)
     if len(set(names)) != len(names):
         raise SheetsConfigError(f"{here}: duplicate block names {sorted({n for n in names if names.count(n) > 1})}")
     urow, ucol = _cell(raw.get("updated", "A1"), here, "updated")
-    rects: list[tuple[str, tuple[int, int, int | None, int]]] = [("'last updated (UTC)'", (urow, ucol, 1, 2))]
+    rects: list[tuple[str, tuple[int, int, int | None, int]]] = [("'last updated (UK)'", (urow, ucol, 1, 3))]
     rects += [(f"block {b.name!r}", (b.start_row, b.start_col, b.max_height(), b.width)) for b in blocks]
     for i, (na, ra) in enumerate(rects):
         for nb, rb in rects[i + 1 :]:

@@ -115,32 +115,37 @@ def requests_for(
 
 
 class SheetsTarget:
-    """The Google side: one metadata read per spreadsheet (per tab written to it), one batchUpdate
-    per tab."""
+    """The Google side: one metadata read per spreadsheet per export, one batchUpdate per tab."""
 
     FIELDS = "sheets.properties,sheets.conditionalFormats,sheets.charts.chartId"
 
     def __init__(self, client: Any) -> None:
         self.http = client.http_client
         self._sheets: dict[str, dict[str, dict[str, Any]]] = {}
+        self._ids: dict[str, set[int]] = {}  # sheet ids in use per spreadsheet, ours included
+        self._written: set[tuple[str, str]] = set()  # tabs whose state our own write has changed
 
-    def sheets(self, spreadsheet_id: str) -> dict[str, dict[str, Any]]:
-        if spreadsheet_id not in self._sheets:
+    def sheets(self, spreadsheet_id: str, tab: str) -> dict[str, dict[str, Any]]:
+        if spreadsheet_id not in self._sheets or (spreadsheet_id, tab) in self._written:
             meta = self.http.fetch_sheet_metadata(
                 spreadsheet_id, params={"includeGridData": "false", "fields": self.FIELDS}
             )
             self._sheets[spreadsheet_id] = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+            self._ids[spreadsheet_id] = {int(s["properties"]["sheetId"]) for s in meta.get("sheets", [])}
+            self._written = {w for w in self._written if w[0] != spreadsheet_id}
         return self._sheets[spreadsheet_id]
 
     def write(self, spec: TabSpec, rows: dict[str, list[tuple]], updated: datetime) -> None:
-        existing = self.sheets(spec.spreadsheet_id)
-        current = existing.get(spec.tab)
-        used = {int(s["properties"]["sheetId"]) for s in existing.values()}
+        current = self.sheets(spec.spreadsheet_id, spec.tab).get(spec.tab)
+        used = self._ids[spec.spreadsheet_id]
         new_id = next(i for i in iter(lambda: random.randint(1, 2**31 - 1), None) if i not in used)
         body = {"requests": requests_for(spec, rows, updated, current, new_id)}
         self.http.batch_update(spec.spreadsheet_id, body)
-        # keep our picture of the grid current (a later tab of this run may share the spreadsheet)
-        self._sheets.pop(spec.spreadsheet_id, None)
+        # A tab's write changes only that tab (its grid, rules, charts; a new tab takes new_id), so the
+        # spreadsheet's other tabs keep the state read once for this export; writing this tab again
+        # in the same run would read the metadata afresh.
+        used.add(new_id)
+        self._written.add((spec.spreadsheet_id, spec.tab))
 
 
 def export(

@@ -336,7 +336,7 @@ def test_push_without_credentials_is_a_clear_error(warehouse, duckdb_path, tmp_p
 
 
 def test_shipped_config_names_real_mart_columns(monkeypatch):
-    """config/sheets.yml: the GB Live layout and six table tabs, each block reading a model dbt
+    """config/sheets.yml: the GB Live layout and seven table tabs, each block reading a model dbt
     documents, with columns the model documents (so a renamed mart column breaks this test, not the
     15-minute cron job)."""
     monkeypatch.setenv("GBPOWER_SHEETS_DASHBOARD_ID", "dashboard-id")
@@ -347,6 +347,7 @@ def test_shipped_config_names_real_mart_columns(monkeypatch):
         "System prices today",
         "BM revenue by unit",
         "VLP battery revenue",
+        "Battery BM revenue",
         "Arbitrage spreads",
         "Outages",
     ]

@@ -18,6 +18,8 @@ from loaders.sheets.client import open_client
 from loaders.warehouse.duckdb_writer import DuckDBWriter
 from tests.python.test_sheets import NOW, SID, batch_updates, fake, key_file, rsa_key, run_export, write_config
 
+NOW_UK = datetime(2026, 5, 6, 13, 30)  # NOW (12:30 UTC) on the UK clock (BST): settlement period 28
+
 __all__ = ["fake", "key_file", "rsa_key"]  # fixtures shared with test_sheets.py
 
 
@@ -80,7 +82,7 @@ def test_layout_tab_is_one_batch_update_with_blocks_formulas_formats_and_chart(f
     assert batch_updates(fake) == 1  # addSheet, cells, 6 rules and the chart: one atomic request
 
     grid = fake.values(SID, "Live")
-    assert grid[0][:2] == ["Data age", None] and grid[0][4:] == ["last updated (UTC)", pytest.approx(serial(NOW))]
+    assert grid[0][:2] == ["Data age", None] and grid[0][4:] == ["last updated (UK)", pytest.approx(serial(NOW_UK)), "SP 28"]
     assert grid[1] == ["Gen", "Freq"] and grid[2] == [12.0, 45.0]
     assert grid[4] == [None, "Fuel"] and grid[5] == [None, "Fuel", "MW", "Share", "Bar"]
     # rows 7..10 (0-based 6..9): data sorted, the formula columns' placeholders resolved to this row / the block
@@ -189,7 +191,7 @@ def _chart(**kw: object) -> dict:
             _bad({"blocks": [LIVE["blocks"][0] | {"limit": None}, LIVE["blocks"][1] | {"start": "A9"}]}),
             "block 'fresh' and block 'fuel' overlap (a block with others below it needs a limit)",
         ),
-        (_bad({"updated": "B6"}), "'last updated (UTC)' and block 'fuel' overlap"),
+        (_bad({"updated": "B6"}), "'last updated (UK)' and block 'fuel' overlap"),
         (_cols(1, [{"header": "x", "formula": "=SUM({{column.nope}})"}, "a"]), "names 'nope', not a query column"),
         (_cols(1, [{"header": "x", "formula": "SUM(A1)"}, "a"]), "must start with '='"),
         (_cols(0, [{"name": "a", "freshness": "NOPE"}]), "'NOPE' is not a dataset"),

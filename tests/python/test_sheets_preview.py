@@ -189,9 +189,11 @@ def test_shipped_config_pushes_cleanly_to_the_fake_api_twice(demo_db, fake, key_
         assert summary.ok, summary.lines()
         assert fake.errors == []
         writes = sum(1 for m, _ in fake.calls if m == "spreadsheets.batchUpdate")
-        assert writes == run * len(cfg.tabs)
+        assert writes == run * len(cfg.tabs)  # one atomic write per tab, whatever it holds
+        reads = sum(1 for m, _ in fake.calls if m == "spreadsheets.get")
+        assert reads == run * len({t.spreadsheet_id for t in cfg.tabs})  # the sheet list once per spreadsheet
     live = fake.sheet("sheet-abc123", "GB Live")
     assert len(live["charts"]) == 1 and len(live["conditionalFormats"]) == 12  # 4 freshness columns x 3
     grid = fake.values("sheet-abc123", "GB Live")
-    assert grid[0][5] == "last updated (UTC)"
+    assert grid[0][5] == "last updated (UK)" and grid[0][7].startswith("SP ")
     assert "TOTAL UNAVAILABLE" in [row[6] for row in grid[38:] if len(row) > 6]
