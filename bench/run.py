@@ -1,6 +1,6 @@
 """``make bench``: run every benchmark and write ``bench/results.json`` (flat metric -> number).
 
-Usage: ``python -m bench.run [--only backfill,iris,dbt,acceptances] [--days N]``. Each benchmark module
+Usage: ``python -m bench.run [--only backfill,iris,dbt,acceptances,sheets] [--days N]``. Each benchmark module
 exposes ``run(results: dict, workdir: Path)`` and adds its metrics; the machine is recorded in
 ``bench/results.machine.json`` next to the numbers.
 """
@@ -26,6 +26,7 @@ BENCHES = {
     "iris": "bench.iris",
     "dbt": "bench.dbt_build",
     "acceptances": "bench.acceptances",
+    "sheets": "bench.sheets_export",
 }
 
 
