@@ -73,8 +73,14 @@ def land(db: Path, store: Path, workdir: Path, first: date, last: date, datasets
     log.info("landed %s..%s: %d rows in %.1fs", first, last, summary.rows, summary.seconds)
 
 
+def selection() -> list[str]:
+    """SELECT, or the dbt selectors in env ``BENCH_DBT_SELECT`` (space-separated): e.g. the node set of
+    an older checkout, to time the same models in a bigger project."""
+    return os.environ.get("BENCH_DBT_SELECT", "").split() or SELECT
+
+
 def dbt_build(db: Path, workdir: Path, as_of: date) -> float:
-    cmd = [sys.executable, "-m", "loaders.cli", "dbt", "build", "-s", *SELECT,
+    cmd = [sys.executable, "-m", "loaders.cli", "dbt", "build", "-s", *selection(),
            "--vars", f"{{as_of_date: '{as_of}'}}",
            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]  # fmt: skip
     env = dict(os.environ, GBPOWER_DUCKDB=str(db))
