@@ -40,7 +40,7 @@ _SAMPLES = {  # elexon_samples/<file>: dataset (captured 2026-05-08 for 2026-05-
     "WINDFOR.json": "WINDFOR",
     "BMUNITS_reference_all.json": "BMUNITS",
 }
-_GRIDSKEW = {  # insights_api_fixtures/<file>: dataset (captured 2026-08-20); B1610 is left out (see real/README.md)
+_GRIDSKEW = {  # insights_api_fixtures/<file>: dataset (captured 2026-08-20)
     "gridskew_pn_stream.json": "PN",
     "gridskew_mels_stream.json": "MELS",
     "gridskew_mils_stream.json": "MILS",
@@ -51,6 +51,7 @@ _GRIDSKEW = {  # insights_api_fixtures/<file>: dataset (captured 2026-08-20); B1
     "gridskew_bmunits_truncated.json": "BMUNITS",
     "gridskew_qpn_stream.json": "QPN",
     "gridskew_ndf_truncated.json": "NDF",
+    "gridskew_b1610_stream.json": "B1610",
 }
 _CLOCK_CHANGE = (
     "DISEBSP_2025-10-26_autumn_clock_change_50_periods.json",
