@@ -99,7 +99,8 @@ local_days as (
 
     select
         *,
-        {{ uk_local_date('event_start_time') }} as event_start_settlement_date
+        {{ uk_local_date('event_start_time') }} as event_start_settlement_date,
+        {{ uk_local_date('event_end_time') }} as event_end_settlement_date
     from unioned
 
 ),
@@ -108,7 +109,8 @@ day_starts as (
 
     select
         *,
-        {{ london_midnight_utc('event_start_settlement_date') }} as event_start_day_utc
+        {{ london_midnight_utc('event_start_settlement_date') }} as event_start_day_utc,
+        {{ london_midnight_utc('event_end_settlement_date') }} as event_end_day_utc
     from local_days
 
 )
@@ -134,6 +136,8 @@ select
     {{ settlement_period_at('event_start_time', 'event_start_day_utc') }} as event_start_settlement_period,
     event_end_time as event_end_time_utc,
     {{ uk_local_time('event_end_time') }} as event_end_time_uk,
+    event_end_settlement_date,
+    {{ settlement_period_at('event_end_time', 'event_end_day_utc') }} as event_end_settlement_period,
     case when row_type = 'outage' then {{ seconds_between('event_start_time', 'event_end_time') }} / 3600.0 end
         as duration_hours,
     case when row_type = 'outage' then {{ seconds_between('event_start_time', current_utc_timestamp()) }} / 3600.0 end
