@@ -97,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
     # `dbt build` loads the seeds before the models that use them (no separate `dbt seed`, which
     # would parse the project a second time). Most nodes are small views and tests whose time is
     # dbt's own overhead and DuckDB latency rather than CPU, so more threads than cores pay off.
-    cmd = ["build", "--threads", str(DBT_THREADS)]
+    # --full-refresh: the sample's days lie outside the incremental window of today's clock, so on a
+    # re-run (after an update of gbpower or of the sample) only a full refresh rebuilds them.
+    cmd = ["build", "--full-refresh", "--threads", str(DBT_THREADS)]
     rc = run_dbt(cmd, target="duckdb")
     if rc != 0:
         print(f"dbt {' '.join(cmd)} failed (exit {rc}); see logs/dbt.log")

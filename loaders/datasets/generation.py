@@ -72,7 +72,8 @@ B1610 = Dataset(
         "The API serves only the latest settlement run; the catch-up re-loads the last 7 days, so a run "
         "published later (SF at about 16 working days, R1..RF) lands only by an explicit "
         "`gbpower backfill --force` of those days.",
-        "Not on IRIS (absent from Elexon's IRIS dataset list): API only, so there is no unified view.",
+        "Not on IRIS (absent from Elexon's IRIS dataset list): API only, so there is no IRIS table; its "
+        "unified view (bmrs_b1610_unified) reads the API table alone and keeps one row per natural key.",
     ),
     key_evidence=(
         "One metered volume per BM unit and settlement period: the OpenAPI document describes B1610 as "

@@ -29,7 +29,9 @@ BMUNITS = Dataset(
     aliases=("BMUNIT", "BM_UNITS"),
     policy=Policy(upkeep=("api_snapshot",), api_freshness=API_DAILY, iris_freshness=None),
     quirks=(
-        "Not on IRIS: only the current list, fetched whole (no time window), so it has no unified view.",
+        "Not on IRIS: only the current list, fetched whole (no time window), so there is no IRIS table; its "
+        "unified view (bmrs_bmunits_unified) reads the API table alone and keeps one row per natural key; "
+        "dim_bm_units, one row per unit, is built from the staging model.",
         "The upstream list has duplicate rows, so its staging key test only warns.",
         "Capacities and the loss factor arrive as text.",
     ),

@@ -29,7 +29,7 @@ import math
 import random
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -157,6 +157,11 @@ PROFILES: dict[str, Profile] = {
     "OCNMFD2": _OCNMF_D,
     "OCNMF3Y": _OCNMF_3Y,
     "OCNMF3Y2": _OCNMF_3Y,
+    # week-ahead peak demand forecasts. Elexon publishes them on Thursdays for 2-52 weeks out; here
+    # daily, from next week on, so the 5-day demo's second week has forecasts made before it began
+    # (mart_demand's week-ahead columns)
+    "NDFW": replace(_WEEKLY_3Y, lead=_WEEK, ranges={"demand": (30_000.0, 45_000.0)}),
+    "TSDFW": replace(_WEEKLY_3Y, lead=_WEEK, ranges={"demand": (32_000.0, 47_000.0)}),
 }
 
 # European balancing, load forecasts, capacity, emergency and party data (loaders/datasets/european.py,

@@ -82,7 +82,8 @@ def test_layout_tab_is_one_batch_update_with_blocks_formulas_formats_and_chart(f
     assert batch_updates(fake) == 1  # addSheet, cells, 6 rules and the chart: one atomic request
 
     grid = fake.values(SID, "Live")
-    assert grid[0][:2] == ["Data age", None] and grid[0][4:] == ["last updated (UK)", pytest.approx(serial(NOW_UK)), "SP 28"]
+    assert grid[0][:2] == ["Data age", None]
+    assert grid[0][4:] == ["last updated (UK)", pytest.approx(serial(NOW_UK)), "SP 28"]
     assert grid[1] == ["Gen", "Freq"] and grid[2] == [12.0, 45.0]
     assert grid[4] == [None, "Fuel"] and grid[5] == [None, "Fuel", "MW", "Share", "Bar"]
     # rows 7..10 (0-based 6..9): data sorted, the formula columns' placeholders resolved to this row / the block
