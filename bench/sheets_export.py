@@ -55,12 +55,10 @@ def run(results: dict, workdir: Path) -> None:
         DBT_LOG_PATH=str(workdir / "logs"),
     )
     env.pop("GBPOWER_TARGET", None)
-    if not (workdir / ".demo-built").exists():
-        for f in (db, db.with_suffix(".duckdb.wal")):
-            f.unlink(missing_ok=True)
-        log.info("building the demo warehouse (gbpower demo)")
-        _cli(["demo", "--store", str(workdir / "store")], env)
-        (workdir / ".demo-built").write_text("ok")
+    for f in (db, db.with_suffix(".duckdb.wal")):  # always this checkout's models and config
+        f.unlink(missing_ok=True)
+    log.info("building the demo warehouse (gbpower demo)")
+    _cli(["demo", "--store", str(workdir / "store")], env)
     with SheetsService(workdir / "conf", time.time) as sheets:
         env.update(sheets.env)
         tabs = len(load_config(ROOT / "config/sheets.yml").tabs)
