@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,25 +75,37 @@ def bq_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BQEmulator
         bqemulator.stop(proc)
 
 
-@pytest.fixture
-def bq_writer(bq_emulator: BQEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """A BigQueryWriter on the emulator, writing to a fresh raw dataset (initialised) of its own."""
+@contextlib.contextmanager
+def emulator_writer(emu: BQEmulator, dataset: str, work_dir: Path) -> Iterator[Any]:
+    """A BigQueryWriter on the emulator writing raw tables to ``dataset`` (initialised), with
+    ``BIGQUERY_EMULATOR_HOST`` set while it is open; closed and the variable restored after."""
     from loaders.warehouse.bigquery_writer import BigQueryWriter
 
-    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", bq_emulator.host)
-    dataset = f"raw_{uuid.uuid4().hex[:10]}"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BIGQUERY_EMULATOR_HOST", emu.host)
     writer = BigQueryWriter(
-        project=bq_emulator.project,
+        project=emu.project,
         dataset=dataset,
         location="US",
         retry_attempts=2,
         retry_base_delay=0.05,
-        work_dir=tmp_path / "bq-work",
+        work_dir=work_dir,
     )
-    writer.init()
     try:
+        writer.init()
         yield writer
     finally:
-        with contextlib.suppress(Exception):
-            writer.client.delete_dataset(f"{writer.project}.{dataset}", delete_contents=True, not_found_ok=True)
         writer.close()
+        mp.undo()
+
+
+@pytest.fixture
+def bq_writer(bq_emulator: BQEmulator, tmp_path: Path):
+    """A BigQueryWriter on the emulator, writing to a fresh raw dataset (initialised) of its own."""
+    dataset = f"raw_{uuid.uuid4().hex[:10]}"
+    with emulator_writer(bq_emulator, dataset, tmp_path / "bq-work") as writer:
+        try:
+            yield writer
+        finally:
+            with contextlib.suppress(Exception):
+                writer.client.delete_dataset(f"{writer.project}.{dataset}", delete_contents=True, not_found_ok=True)

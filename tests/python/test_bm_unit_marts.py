@@ -28,6 +28,7 @@ from loaders.samples.store import build_store, iter_store_rows, store_path
 from loaders.samples.synthetic_catalogue_bm import DYNAMIC_DATASETS
 from loaders.settlement import PERIOD, day_bounds
 from tests.python.dbt_harness import load_via_replay, query, run_dbt
+from tests.python.fixtures_bq_emulator import emulator_writer
 
 DAYS = [date(2025, 10, 24) + timedelta(days=i) for i in range(4)]  # 2025-10-26 has 50 periods
 SPARSE_DAYS = DAYS[1:3]  # every second unit declares no SEL on these days
@@ -264,23 +265,10 @@ MART_SQL = (
 def test_same_marts_on_bigquery(bq_emulator, built: tuple[Path, Path, Path], tmp_path: Path) -> None:
     """The same loads and the same two runs (full, then incremental: BigQuery's MERGE and the
     carried-over declarations) on the BigQuery emulator give the same rows as on DuckDB."""
-    from loaders.warehouse.bigquery_writer import BigQueryWriter
-
     store, db, _ = built
     suffix = uuid.uuid4().hex[:8]
     raw, analytics = f"raw_bmu_{suffix}", f"analytics_bmu_{suffix}"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BIGQUERY_EMULATOR_HOST", bq_emulator.host)
-    writer = BigQueryWriter(
-        project=bq_emulator.project,
-        dataset=raw,
-        location="US",
-        retry_attempts=2,
-        retry_base_delay=0.05,
-        work_dir=tmp_path / "bq-work",
-    )
-    try:
-        writer.init()
+    with emulator_writer(bq_emulator, raw, tmp_path / "bq-work") as writer:
         env = {**bq_emulator.env, "GBPOWER_RAW_SCHEMA": raw, "GBPOWER_BQ_DATASET": analytics, **ENV}
         for load, as_of, name in ((FIRST_LOAD, FIRST_AS_OF, "first"), (SECOND_LOAD, SECOND_AS_OF, "second")):
             load_via_replay(None, store, tmp_path, load, writer=writer)
@@ -292,9 +280,6 @@ def test_same_marts_on_bigquery(bq_emulator, built: tuple[Path, Path, Path], tmp
             [tuple(r.values()) for r in client.query(FCT_SQL.format(dataset)).result()],
             [tuple(r.values()) for r in client.query(MART_SQL.format(dataset)).result()],
         )
-    finally:
-        writer.close()
-        mp.undo()
     on_duckdb = _marts_as_sets(query(db, FCT_SQL.format("analytics")), query(db, MART_SQL.format("analytics")))
     assert on_bq[0] and on_bq[1]
     assert on_bq == on_duckdb

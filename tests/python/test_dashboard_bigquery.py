@@ -18,41 +18,27 @@ import pytest
 
 from tests.python import dashboard_support as ds
 from tests.python.dbt_harness import load_via_replay, run_dbt
+from tests.python.fixtures_bq_emulator import emulator_writer
 
 
 @pytest.fixture(scope="module")
 def bq_built(bq_emulator, tmp_path_factory: pytest.TempPathFactory):
-    from loaders.warehouse.bigquery_writer import BigQueryWriter
 
     work = tmp_path_factory.mktemp("dashboard_bq")
     rows = ds.build_store(work / "store")
     suffix = uuid.uuid4().hex[:8]
     raw, analytics = f"raw_dash_{suffix}", f"analytics_dash_{suffix}"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BIGQUERY_EMULATOR_HOST", bq_emulator.host)
-    writer = BigQueryWriter(
-        project=bq_emulator.project,
-        dataset=raw,
-        location="US",
-        retry_attempts=2,
-        retry_base_delay=0.05,
-        work_dir=work / "bq-work",
-    )
-    writer.init()
-    load_via_replay(None, work / "store", work, ds.jobs(), writer=writer)
-    env = {**bq_emulator.env, "GBPOWER_RAW_SCHEMA": raw, "GBPOWER_BQ_DATASET": analytics}
-    env["DBT_INDIRECT_SELECTION"] = "buildable"
-    dbt_vars = ["--vars", f"{{as_of_date: '{ds.AS_OF}'}}"]
-    # upstream models without their tests (other files test them), then the marts with theirs
-    upstream = run_dbt(ds.upstream_args(dbt_vars), work / "upstream", target="bigquery_emulator", env=env)
-    assert upstream.returncode == 0, upstream.output[-4000:]
-    run = run_dbt(ds.build_args(dbt_vars), work / "build", target="bigquery_emulator", env=env)
-    client = bq_emulator.client()
-    try:
+    with emulator_writer(bq_emulator, raw, work / "bq-work") as writer:
+        load_via_replay(None, work / "store", work, ds.jobs(), writer=writer)
+        env = {**bq_emulator.env, "GBPOWER_RAW_SCHEMA": raw, "GBPOWER_BQ_DATASET": analytics}
+        env["DBT_INDIRECT_SELECTION"] = "buildable"
+        dbt_vars = ["--vars", f"{{as_of_date: '{ds.AS_OF}'}}"]
+        # upstream models without their tests (other files test them), then the marts with theirs
+        upstream = run_dbt(ds.upstream_args(dbt_vars), work / "upstream", target="bigquery_emulator", env=env)
+        assert upstream.returncode == 0, upstream.output[-4000:]
+        run = run_dbt(ds.build_args(dbt_vars), work / "build", target="bigquery_emulator", env=env)
+        client = bq_emulator.client()
         yield {"run": run, "client": client, "dataset": f"{bq_emulator.project}.{analytics}", "rows": rows}
-    finally:
-        writer.close()
-        mp.undo()
 
 
 def _dicts(ctx: dict, sql: str) -> list[dict]:

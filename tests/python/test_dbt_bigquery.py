@@ -20,6 +20,7 @@ from datetime import date
 import pytest
 
 from tests.python.dbt_harness import CORE_SELECTOR, legacy_rows, load_via_replay, real_json_rows, run_dbt
+from tests.python.fixtures_bq_emulator import emulator_writer
 
 PRICES = {
     date(2025, 10, 26): "system_prices/DISEBSP_2025-10-26_autumn_clock_change_50_periods.json",
@@ -36,7 +37,6 @@ def _keys(rows: list[dict], key: tuple[str, ...]) -> int:
 def bq_built(bq_emulator, tmp_path_factory: pytest.TempPathFactory):
     from loaders.registry import get_dataset
     from loaders.replay.layout import write_rows
-    from loaders.warehouse.bigquery_writer import BigQueryWriter
 
     work = tmp_path_factory.mktemp("dbt_bq")
     store = work / "store"
@@ -47,27 +47,16 @@ def bq_built(bq_emulator, tmp_path_factory: pytest.TempPathFactory):
         write_rows(store, get_dataset(name), rows)
 
     suffix = uuid.uuid4().hex[:8]
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BIGQUERY_EMULATOR_HOST", bq_emulator.host)
-    writer = BigQueryWriter(
-        project=bq_emulator.project,
-        dataset=f"raw_{suffix}",
-        location="US",
-        retry_attempts=2,
-        retry_base_delay=0.05,
-        work_dir=work / "bq-work",
-    )
-    writer.init()
-    jobs = [("DISEBSP", d, d) for d in PRICES]
-    jobs += [(name, LEGACY_DAY, LEGACY_DAY) for name in legacy]
-    load_via_replay(None, store, work, jobs, writer=writer)
+    with emulator_writer(bq_emulator, f"raw_{suffix}", work / "bq-work") as writer:
+        jobs = [("DISEBSP", d, d) for d in PRICES]
+        jobs += [(name, LEGACY_DAY, LEGACY_DAY) for name in legacy]
+        load_via_replay(None, store, work, jobs, writer=writer)
 
-    env = {**bq_emulator.env, "GBPOWER_RAW_SCHEMA": f"raw_{suffix}", "GBPOWER_BQ_DATASET": f"analytics_{suffix}"}
-    args = ["build", "-s", *CORE_SELECTOR, "--vars", "{as_of_date: '2022-03-20'}"]
-    full = run_dbt(args, work / "full", target="bigquery_emulator", env=env)
-    assert full.returncode == 0, full.output[-4000:]
-    client = bq_emulator.client()
-    try:
+        env = {**bq_emulator.env, "GBPOWER_RAW_SCHEMA": f"raw_{suffix}", "GBPOWER_BQ_DATASET": f"analytics_{suffix}"}
+        args = ["build", "-s", *CORE_SELECTOR, "--vars", "{as_of_date: '2022-03-20'}"]
+        full = run_dbt(args, work / "full", target="bigquery_emulator", env=env)
+        assert full.returncode == 0, full.output[-4000:]
+        client = bq_emulator.client()
         yield {
             "client": client,
             "dataset": f"{bq_emulator.project}.analytics_{suffix}",
@@ -76,9 +65,6 @@ def bq_built(bq_emulator, tmp_path_factory: pytest.TempPathFactory):
             "args": args,
             "legacy": legacy,
         }
-    finally:
-        writer.close()
-        mp.undo()
 
 
 def _count(ctx: dict, sql: str) -> list[tuple]:

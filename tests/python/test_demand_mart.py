@@ -31,6 +31,7 @@ from loaders.replay.layout import write_rows
 from loaders.samples.store import build_store
 from loaders.settlement import day_bounds
 from tests.python.dbt_harness import load_via_replay, query, run_dbt
+from tests.python.fixtures_bq_emulator import emulator_writer
 
 DAYS = [date(2025, 10, 24) + timedelta(days=i) for i in range(5)]  # Fri 24 .. Tue 28 Oct 2025
 SYNTHETIC = ("INDO", "ITSDO", "NDF", "TSDF", "TEMP")
@@ -313,23 +314,10 @@ def test_week_ahead_choice_and_week_peak_errors(built: tuple[Path, Path, Path]) 
 def test_same_mart_on_bigquery(bq_emulator, built: tuple[Path, Path, Path], tmp_path: Path) -> None:
     """The same loads and the same two runs (full, then incremental: BigQuery's MERGE on the
     settlement date and period) on the BigQuery emulator give the rows computed from the API rows."""
-    from loaders.warehouse.bigquery_writer import BigQueryWriter
-
     store, _, _ = built
     suffix = uuid.uuid4().hex[:8]
     raw, analytics = f"raw_demand_{suffix}", f"analytics_demand_{suffix}"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BIGQUERY_EMULATOR_HOST", bq_emulator.host)
-    writer = BigQueryWriter(
-        project=bq_emulator.project,
-        dataset=raw,
-        location="US",
-        retry_attempts=2,
-        retry_base_delay=0.05,
-        work_dir=tmp_path / "bq-work",
-    )
-    try:
-        writer.init()
+    with emulator_writer(bq_emulator, raw, tmp_path / "bq-work") as writer:
         env = {**bq_emulator.env, "GBPOWER_RAW_SCHEMA": raw, "GBPOWER_BQ_DATASET": analytics, **ENV}
         for load, as_of, name in ((FIRST_LOAD, FIRST_AS_OF, "first"), (SECOND_LOAD, SECOND_AS_OF, "second")):
             load_via_replay(None, store, tmp_path, load, writer=writer)
@@ -338,7 +326,4 @@ def test_same_mart_on_bigquery(bq_emulator, built: tuple[Path, Path, Path], tmp_
         client = bq_emulator.client()
         dataset = f"`{bq_emulator.project}.{analytics}`"
         rows = [tuple(r.values()) for r in client.query(MART_SQL.format(dataset)).result()]
-    finally:
-        writer.close()
-        mp.undo()
     _assert_matches(_as_dicts(rows), expected_mart(store))
