@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from loaders.sheets.cells import LAYOUT_UPDATED_LABEL, UPDATED_LABEL
+
 FAULTS = ("iris_outage", "api_5xx", "source_gap", "late_revision", "dbt_build_killed", "unregistered", "stalled_write")
 
 
@@ -388,11 +390,13 @@ def _sheets(soak, r, figures: dict[str, Any]) -> None:
         if not grid:
             problems.append(f"{title}: missing or empty")
             continue
-        at = next((i for i, row in enumerate(grid) if row and "last updated (UTC)" in row), None)
-        if at is None:
-            problems.append(f"{title}: no 'last updated (UTC)' row")
+        # a table tab's "last updated (UTC)" row; a dashboard tab's "last updated (UK)" cells
+        label = next((x for x in (UPDATED_LABEL, LAYOUT_UPDATED_LABEL) if any(row and x in row for row in grid)), None)
+        if label is None:
+            problems.append(f"{title}: no {UPDATED_LABEL!r} or {LAYOUT_UPDATED_LABEL!r} cell")
             continue
-        updated = _sheet_date(grid[at][grid[at].index("last updated (UTC)") + 1])
+        at = next(i for i, row in enumerate(grid) if row and label in row)
+        updated = _sheet_date(grid[at][grid[at].index(label) + 1])
         rows[title] = sum(1 for row in grid[at + 2 :] if any(v is not None for v in row))
         if updated != last_day:
             problems.append(f"{title}: last updated {updated}, not on the last simulated day {last_day}")
