@@ -221,7 +221,10 @@ def test_kill_9_at_random_points_then_restart_loses_and_duplicates_nothing(tmp_p
     assert dup[0][0] == 0
 
     models = [f"+bmrs_{d.lower()}_unified" for d in DATASETS]
-    run = run_dbt(["build", "-s", *models], tmp_path / "dbt", duckdb_path=duckdb_path)
+    # one dbt thread: on 2026-12-06 one run of this build failed a passing test with DuckDB's
+    # "Current transaction is aborted" and no earlier error (dbt-duckdb's two threads on one database,
+    # not the drain: the re-run passed). What this test checks is the data, not dbt's concurrency.
+    run = run_dbt(["build", "-s", *models, "--threads", "1"], tmp_path / "dbt", duckdb_path=duckdb_path)
     assert run.returncode == 0, run.output[-3000:]
     for d in DATASETS:
         n = _q(duckdb_path, f"SELECT count(*) FROM analytics.bmrs_{d.lower()}_unified")[0][0]
