@@ -11,6 +11,9 @@ from pathlib import Path
 from loaders import config
 
 TARGETS = ("duckdb", "bigquery", "bigquery_service_account", "bigquery_emulator")
+# "run_results": dbt writes run_results.json but not manifest.json (loaders/dbt_results_only.py);
+# anything else (the default): dbt's own artifacts
+ARTIFACTS_ENV = "GBPOWER_DBT_ARTIFACTS"
 
 
 def profiles_dir() -> Path:
@@ -48,7 +51,10 @@ def dbt_command(
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     if os.environ.get("GBPOWER_DUCKDB"):
         env["GBPOWER_DUCKDB"] = str(config.duckdb_path())
-    cmd = [dbt_executable(), *args]
+    if env.get(ARTIFACTS_ENV) == "run_results":  # the scheduled build: no manifest.json (loaders/dbt_results_only.py)
+        cmd = [sys.executable, "-m", "loaders.dbt_results_only", *args]
+    else:
+        cmd = [dbt_executable(), *args]
     if target and "--target" not in args and "-t" not in args:
         cmd += ["--target", target]
     return cmd, env

@@ -10,7 +10,9 @@
       `meta.test_window` (small reference tables, and marts whose cost does not grow) is read whole.
 
     `meta.test_window` is `{column: <partition column>, type: date|timestamp}`, plus `whole_days:
-    <settlement date column>` for a timestamp column of a model with settlement days; `incremental_config`
+    <settlement date column>` for a timestamp column of a model with settlement days, and `ahead_days: N`
+    for a model that also holds the future (the calendar, to 2035): the window then ends N days after
+    today, so the test reads the days around now rather than every future day; `incremental_config`
     sets it for every incremental model, and `loaders/dev/gen_staging.py` for the staging and unified
     views from the registry's partition column. Nothing stops covering old data: the weekly job runs
     the same tests with `data_test_scope: all`, and `gbpower health` reports when it last passed. -#}
@@ -40,14 +42,16 @@
     {%- set window = data_test_window_of(model.get('attached_node')) -%}
     {%- if not window -%}{{ return(none) }}{%- endif -%}
     {%- set type = window.get('type', 'date') -%}
+    {%- set ahead = window.get('ahead_days') -%}
+    {%- set until = '' if ahead is none else ' and ' ~ window['column'] ~ ' < ' ~ add_days(current_utc_date(), ahead | int) -%}
     {%- if window.get('whole_days') -%}
         {#- A timestamp partition column, tested by whole settlement days: the first day's periods
             start up to an hour before its UTC midnight, so the partition bound reaches a day back. -#}
         {%- set day = window['whole_days'] -%}
         {%- set floor = incremental_floor(day, 'date') -%}
-        {{ return(window['column'] ~ ' >= cast(' ~ add_days(floor, -1) ~ ' as timestamp) and ' ~ day ~ ' >= ' ~ floor) }}
+        {{ return(window['column'] ~ ' >= cast(' ~ add_days(floor, -1) ~ ' as timestamp) and ' ~ day ~ ' >= ' ~ floor ~ until) }}
     {%- endif -%}
-    {{ return(window['column'] ~ ' >= ' ~ incremental_floor(window['column'], type)) }}
+    {{ return(window['column'] ~ ' >= ' ~ incremental_floor(window['column'], type) ~ until) }}
 {%- endmacro %}
 
 {#- `meta.test_window` of a graph node (model), or none. -#}

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from loaders import config
-from loaders.dbt_runner import TARGETS, run_dbt
+from loaders.dbt_runner import ARTIFACTS_ENV, TARGETS, run_dbt
 from loaders.warehouse import bytes_billed
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,9 @@ def env_defaults(dbt_args: list[str], scope: str = "all") -> dict[str, str]:
     In the scheduled scope (``window``) a build or test also leaves out dbt's unit tests: they check
     the models' SQL against fixed inputs, not the data, so running them every 30 minutes proves nothing
     new and cost a fifth of the build (dbt's own advice is to run them in development and CI only).
-    ``make demo``, ``make test`` and the weekly full-history ``dbt test`` run them."""
+    ``make demo``, ``make test`` and the weekly full-history ``dbt test`` run them. It also writes only
+    ``run_results.json`` of dbt's artifacts (``loaders/dbt_results_only.py``; env
+    ``GBPOWER_DBT_ARTIFACTS=all`` keeps them all)."""
     defaults: dict[str, str] = {}
     chose_selection = any(a.split("=")[0] == "--indirect-selection" for a in dbt_args)
     if not chose_selection and not os.environ.get("DBT_INDIRECT_SELECTION"):
@@ -88,6 +90,8 @@ def env_defaults(dbt_args: list[str], scope: str = "all") -> dict[str, str]:
     scheduled = scope == "window" and subcommand(dbt_args) in TESTING_COMMANDS
     if scheduled and not _names_resource_types(dbt_args) and not os.environ.get(EXCLUDE_TYPES_ENV):
         defaults[EXCLUDE_TYPES_ENV] = "unit_test"
+    if scheduled:  # the 30-minute job rewrites only run_results.json, not the 7 MB manifest (twice)
+        defaults[ARTIFACTS_ENV] = "run_results"
     return defaults
 
 

@@ -143,7 +143,7 @@ def test_tests_read_only_the_window_in_window_scope(bigquery_manifests):
     manifest = bigquery_manifests["window"]
     windowed = _windowed_models(manifest)
     tables = {manifest["nodes"][uid]["alias"]: w["column"] for uid, w in windowed.items()}
-    checked = 0
+    checked = ahead = 0
     for node in manifest["nodes"].values():
         if node["resource_type"] != "test" or node.get("attached_node") not in windowed:
             continue
@@ -153,8 +153,12 @@ def test_tests_read_only_the_window_in_window_scope(bigquery_manifests):
         assert found == [], f"{node['unique_id']} reads {attached} whole in window scope"
         if window.get("whole_days"):
             assert f"{window['whole_days']} >=" in node["compiled_code"], node["unique_id"]
+        if window.get("ahead_days") is not None:  # a model that holds the future: bounded above too
+            assert f"{window['column']} <" in node["compiled_code"], node["unique_id"]
+            ahead += 1
         checked += 1
     assert checked >= 60
+    assert ahead >= 5  # the calendar's tests
 
 
 def test_tests_read_the_whole_model_by_default(bigquery_manifests):

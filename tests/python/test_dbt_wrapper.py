@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from loaders.commands.dbt import env_defaults, forwarded_options, subcommand
+from loaders.dbt_results_only import target_path
 from loaders.dbt_runner import dbt_command
 from loaders.seeds import missing_seeds, seed_names
 from loaders.warehouse.duckdb_writer import DuckDBWriter
@@ -45,6 +46,26 @@ def test_the_scheduled_scope_leaves_unit_tests_out_unless_types_are_chosen(monke
     assert "DBT_EXCLUDE_RESOURCE_TYPES" not in env_defaults(["build", "--exclude-resource-type=seed"], "window")
     monkeypatch.setenv("DBT_EXCLUDE_RESOURCE_TYPES", "seed")
     assert "DBT_EXCLUDE_RESOURCE_TYPES" not in env_defaults(["build"], "window")  # the user's setting wins
+
+
+def test_the_scheduled_scope_writes_only_run_results(monkeypatch, tmp_path):
+    monkeypatch.delenv("GBPOWER_DBT_ARTIFACTS", raising=False)
+    assert env_defaults(["build"], "window")["GBPOWER_DBT_ARTIFACTS"] == "run_results"
+    assert "GBPOWER_DBT_ARTIFACTS" not in env_defaults(["build"], "all")
+    assert "GBPOWER_DBT_ARTIFACTS" not in env_defaults(["docs", "generate"], "window")
+    cmd, _ = dbt_command(["build"], env_defaults=env_defaults(["build"], "window"))
+    assert cmd[1:4] == ["-m", "loaders.dbt_results_only", "build"]
+    monkeypatch.setenv("GBPOWER_DBT_ARTIFACTS", "all")  # the user's setting wins
+    cmd, _ = dbt_command(["build"], env_defaults=env_defaults(["build"], "window"))
+    assert cmd[1:] == ["build"] and cmd[0].endswith("dbt")
+    # where run_results.json goes: as dbt decides it
+    monkeypatch.delenv("DBT_TARGET_PATH", raising=False)
+    assert target_path(["build", "--target-path", "/a", "--target-path=/b"]) == Path("/b")
+    assert target_path(["build", "--project-dir", str(tmp_path), "--target-path", "t"]) == tmp_path / "t"
+    (tmp_path / "dbt_project.yml").write_text("name: x\ntarget-path: out\n")
+    assert target_path(["build", "--project-dir", str(tmp_path)]) == tmp_path / "out"
+    monkeypatch.setenv("DBT_TARGET_PATH", "/env")
+    assert target_path(["build", "--project-dir", str(tmp_path)]) == Path("/env")
 
 
 def test_argument_helpers():
@@ -139,15 +160,36 @@ def test_loader_only_warehouse_is_ready_for_dbt_run_then_dbt_test(loaded_warehou
     counts = results(tmp_path)
     assert counts.get("pass", 0) > 100 and not {"fail", "error"} & set(counts)
 
-    # the scheduled scope leaves dbt's unit tests out; the default scope (CI, the weekly job) runs them
+    # the scheduled scope leaves dbt's unit tests out and writes run_results.json but not the manifest;
+    # the default scope (CI, the weekly job) runs them and writes every artifact
     select = ["test", "-s", "mart_system_snapshot"]
+    manifest, run_results = tmp_path / "target/manifest.json", tmp_path / "target/run_results.json"
+    manifest.unlink()
+    run_results.unlink()
     scheduled = gbpower(["dbt", "--test-scope", "window", *select], db, tmp_path)
     assert scheduled.returncode == 0, scheduled.stdout[-4000:]
     kinds = result_kinds(tmp_path)
     assert kinds.get("test", 0) > 3 and "unit_test" not in kinds, kinds
+    assert not manifest.exists()
+    assert "PASS=" in scheduled.stdout  # dbt's own log output, as from the dbt command
     everything = gbpower(["dbt", *select], db, tmp_path)
     assert everything.returncode == 0, everything.stdout[-4000:]
     assert result_kinds(tmp_path).get("unit_test", 0) >= 2
+    assert manifest.exists()
+
+    # a failing test fails the scheduled run with dbt's exit code, and its results say which
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("update analytics.mart_system_snapshot set snapshot_time_utc = null")
+    finally:
+        con.close()
+    failed = gbpower(["dbt", "--test-scope", "window", *select], db, tmp_path)
+    assert failed.returncode == 1, failed.stdout[-4000:]
+    statuses = {r["unique_id"]: r["status"] for r in json.loads(run_results.read_text())["results"]}
+    failing = [uid for uid, status in statuses.items() if status == "fail"]
+    assert [uid.split(".")[2] for uid in failing] == ["not_null_mart_system_snapshot_snapshot_time_utc"], statuses
+    usage = gbpower(["dbt", "--test-scope", "window", "test", "--no-such-option"], db, tmp_path)
+    assert usage.returncode == 2, usage.stdout[-2000:] + usage.stderr[-2000:]
 
 
 def result_kinds(work: Path) -> dict[str, int]:
