@@ -148,6 +148,13 @@ def run(results: dict, workdir: Path) -> None:
     # the second build reuses dbt's partial parse like production does
     results["dbt_full_build_s"] = round(dbt_build(db, workdir, as_of=DAYS[7]), 2)
     results["dbt_scan_floor_s"] = round(scan_floor(db), 3)
+    # the 30-minute job's environment (data_test_scope window) differs from the full build's, and dbt
+    # re-parses the whole project when it changes: on the server the previous scheduled run left that
+    # state, so it is made here untimed (a parse changes no data)
+    parse = [sys.executable, "-m", "loaders.cli", "dbt", "--test-scope", "window", "parse",
+             "--vars", f"{{as_of_date: '{DAYS[7]}'}}", "--target-path", str(workdir / "target"),
+             "--log-path", str(workdir / "logs")]  # fmt: skip
+    subprocess.run(parse, cwd=ROOT, env=dict(os.environ, GBPOWER_DUCKDB=str(db)), capture_output=True, check=True)
     land(db, store, workdir, DAYS[7], DAYS[7], DATASETS)
     results["dbt_incremental_build_s"] = round(dbt_build(db, workdir, as_of=DAYS[7], scheduled=True), 2)
     con = duckdb.connect(str(db), read_only=True)
