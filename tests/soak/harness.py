@@ -742,7 +742,10 @@ class Soak:
             if progress and 2 * progress[0] >= progress[1]:
                 break
         if proc.poll() is None:
-            victim = _find_descendant(proc.pid, "bin/dbt build")
+            # the dbt process: the scheduled build runs dbt in-process under loaders/dbt_results_only.py
+            victim = _find_descendant(proc.pid, "loaders.dbt_results_only build") or _find_descendant(
+                proc.pid, "bin/dbt build"
+            )
             if victim is not None:
                 os.kill(victim, signal.SIGKILL)
         try:
