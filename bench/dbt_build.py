@@ -89,18 +89,18 @@ def selection() -> list[str]:
 def catalogue_exclusions() -> list[str]:
     """The catalogue's staging models and everything downstream of them (``stg_…+``): the core models
     are what this bench has timed since before the catalogue (bench/catalogue_overhead.py)."""
-    from bench.catalogue_overhead import catalogue_datasets
-
     staging = ROOT / "models" / "staging" / "bmrs"
-    names = [f"stg_bmrs__{d.lower()}{suffix}" for d in catalogue_datasets() for suffix in ("", "_iris")]
+    datasets = catalogue_overhead.catalogue_datasets()
+    names = [f"stg_bmrs__{d.lower()}{suffix}" for d in datasets for suffix in ("", "_iris")]
     return [f"{name}+" for name in names if (staging / f"{name}.sql").exists()]
 
 
-def dbt_build(db: Path, workdir: Path, as_of: date, scheduled: bool = False) -> float:
-    """Seconds of one ``gbpower dbt build``; ``scheduled``: as the 30-minute job runs it
-    (``--test-scope window``: data tests read the window, no unit tests, only run_results.json written)."""
+def gbpower_dbt(db: Path, workdir: Path, as_of: date, dbt_args: list[str], scheduled: bool) -> float:
+    """Seconds of one ``gbpower dbt DBT_ARGS`` with this bench's vars, target and log paths;
+    ``scheduled``: as the 30-minute job runs it (``--test-scope window``: data tests read the window, no
+    unit tests, only run_results.json written)."""
     scope = ["--test-scope", "window"] if scheduled else []
-    cmd = [sys.executable, "-m", "loaders.cli", "dbt", *scope, "build", "-s", *selection(),
+    cmd = [sys.executable, "-m", "loaders.cli", "dbt", *scope, *dbt_args,
            "--vars", f"{{as_of_date: '{as_of}'}}",
            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]  # fmt: skip
     env = dict(os.environ, GBPOWER_DUCKDB=str(db))
@@ -108,8 +108,13 @@ def dbt_build(db: Path, workdir: Path, as_of: date, scheduled: bool = False) -> 
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - t0
     if proc.returncode != 0:
-        raise RuntimeError(f"dbt build failed:\n{proc.stdout[-4000:]}")
+        raise RuntimeError(f"dbt {dbt_args[0]} failed:\n{proc.stdout[-4000:]}")
     return seconds
+
+
+def dbt_build(db: Path, workdir: Path, as_of: date, scheduled: bool = False) -> float:
+    """Seconds of one ``gbpower dbt build`` of this bench's selection."""
+    return gbpower_dbt(db, workdir, as_of, ["build", "-s", *selection()], scheduled)
 
 
 def scan_floor(db: Path) -> float:
@@ -151,10 +156,7 @@ def run(results: dict, workdir: Path) -> None:
     # the 30-minute job's environment (data_test_scope window) differs from the full build's, and dbt
     # re-parses the whole project when it changes: on the server the previous scheduled run left that
     # state, so it is made here untimed (a parse changes no data)
-    parse = [sys.executable, "-m", "loaders.cli", "dbt", "--test-scope", "window", "parse",
-             "--vars", f"{{as_of_date: '{DAYS[7]}'}}", "--target-path", str(workdir / "target"),
-             "--log-path", str(workdir / "logs")]  # fmt: skip
-    subprocess.run(parse, cwd=ROOT, env=dict(os.environ, GBPOWER_DUCKDB=str(db)), capture_output=True, check=True)
+    gbpower_dbt(db, workdir, DAYS[7], ["parse"], scheduled=True)
     land(db, store, workdir, DAYS[7], DAYS[7], DATASETS)
     results["dbt_incremental_build_s"] = round(dbt_build(db, workdir, as_of=DAYS[7], scheduled=True), 2)
     con = duckdb.connect(str(db), read_only=True)
