@@ -743,9 +743,7 @@ class Soak:
                 break
         if proc.poll() is None:
             # the dbt process: the scheduled build runs dbt in-process under loaders/dbt_results_only.py
-            victim = _find_descendant(proc.pid, "loaders.dbt_results_only build") or _find_descendant(
-                proc.pid, "bin/dbt build"
-            )
+            victim = _find_descendant(proc.pid, "loaders.dbt_results_only build", "bin/dbt build")
             if victim is not None:
                 os.kill(victim, signal.SIGKILL)
         try:
@@ -1009,8 +1007,8 @@ def _build_progress(log_file: Path, offset: int) -> tuple[int, int] | None:
     return max(((int(n), int(m)) for n, m in found), default=None)
 
 
-def _find_descendant(pid: int, needle: str) -> int | None:
-    """The deepest descendant of ``pid`` whose command line contains ``needle``."""
+def _find_descendant(pid: int, *needles: str) -> int | None:
+    """The deepest descendant of ``pid`` whose command line contains one of ``needles``."""
     children: dict[int, list[int]] = defaultdict(list)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -1026,7 +1024,7 @@ def _find_descendant(pid: int, needle: str) -> int | None:
         for c in children.get(cur, []):
             with contextlib.suppress(OSError):
                 cmd = (Path("/proc") / str(c) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                if needle in cmd and "run-job" not in cmd and "faketime" not in cmd.split(" ")[0]:
+                if any(n in cmd for n in needles) and "run-job" not in cmd and "faketime" not in cmd.split(" ")[0]:
                     found = c
             stack.append(c)
     return found
