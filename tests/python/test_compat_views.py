@@ -164,9 +164,3 @@ def test_view_is_marked_deprecated_in_the_manifest(built: tuple[Path, Path]) -> 
     documented = set(node["columns"])
     assert documented == set(RENAMED) | set(DERIVED)
     assert all(c["description"].strip() for c in node["columns"].values())
-
-
-def test_compat_sql_lints_clean_on_duckdb_and_bigquery(tmp_path: Path) -> None:
-    from loaders.dev.lint_sql import run
-
-    assert run(["path:models/compat"], tmp_path) == []
