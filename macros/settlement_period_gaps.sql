@@ -59,7 +59,7 @@ days as (
 
 expected as (
 
-    select calendar.settlement_date, calendar.settlement_period, calendar.end_time_utc
+    select calendar.settlement_date, calendar.settlement_period, calendar.end_time_utc, calendar.periods_in_day
     from {{ calendar }} as calendar
     inner join days
         on calendar.settlement_date = days.settlement_date
@@ -100,10 +100,7 @@ missing as (
                 select 1 from observed as nxt
                 where nxt.settlement_date = cast({{ dbt.dateadd('day', 1, 'expected.settlement_date') }} as date)
             )
-            or expected.settlement_period < (
-                select max(cal.settlement_period) from {{ calendar }} as cal
-                where cal.settlement_date = expected.settlement_date
-            )
+            or expected.settlement_period < expected.periods_in_day
         )
         {%- endif %}
         and expected.end_time_utc <= {{ add_minutes(current_utc_timestamp(), -1 * (publication_delay_minutes | int)) }}

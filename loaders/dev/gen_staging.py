@@ -332,8 +332,10 @@ def gaps_report_yaml() -> dict:
 
 def unified_model_tests(dataset: Dataset) -> list[dict]:
     key = [snake(k) for k in dataset.natural_key]
-    # unified_key hashes the natural key, so the primary-key test covers its uniqueness too
-    tests: list[dict] = [{"unique_combination_of_columns": {"arguments": {"combination_of_columns": key}}}]
+    # unified_key hashes the natural key, so the primary-key test covers its uniqueness too; the same
+    # scan checks that every row came from a known side (one read of the window, not two)
+    arguments = {"combination_of_columns": key, "accepted_values": {"source": ["api", "iris"]}}
+    tests: list[dict] = [{"unique_combination_of_columns": {"arguments": arguments}}]
     if dataset.policy.every_period and dataset.unified.completeness_model is None:
         tests.append(completeness_test(dataset))
     if gaps := dataset.time_gaps:
@@ -356,8 +358,6 @@ def column_tests(dataset: Dataset, column: str) -> list | None:
         return tests
     if column in ("settlement_period", "settlement_period_from", "settlement_period_to"):
         return [{"accepted_range": {"arguments": {"min_value": 1, "max_value": 50}}}]
-    if column == "source":
-        return [{"accepted_values": {"arguments": {"values": ["api", "iris"]}}}]
     return None
 
 

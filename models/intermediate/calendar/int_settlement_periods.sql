@@ -2,33 +2,14 @@
 
     Period 1 starts at local midnight in Europe/London; a day has as many half hours as lie between
     its local midnight and the next one (46 on the spring clock-change Sunday, 50 on the autumn
-    one). Start/end times are derived through the time zone, never from the wall clock. -#}
-{{ config(materialized='table') }}
+    one). Start/end times are derived through the time zone, never from the wall clock
+    (int_settlement_days). A view: a filter on settlement_date reaches the days table, so a reader
+    of a few days expands only those days' periods. -#}
+{{ config(materialized='view') }}
 
 with days as (
 
-    {{ date_series('2016-01-01', '2035-12-31') }}
-
-),
-
-day_bounds as (
-
-    select
-        date_day as settlement_date,
-        {{ london_midnight_utc('date_day') }} as day_start_utc,
-        {{ london_midnight_utc(add_days('date_day', 1)) }} as day_end_utc
-    from days
-
-),
-
-day_lengths as (
-
-    select
-        settlement_date,
-        day_start_utc,
-        cast({{ seconds_between('day_start_utc', 'day_end_utc') }} / 1800 as {{ gbp_type('integer') }})
-            as periods_in_day
-    from day_bounds
+    select * from {{ ref('int_settlement_days') }}
 
 ),
 
@@ -39,11 +20,11 @@ periods as (
 )
 
 select
-    d.settlement_date,
-    cast(p.n as {{ gbp_type('integer') }}) as settlement_period,
-    {{ add_minutes('d.day_start_utc', '(p.n - 1) * 30') }} as start_time_utc,
-    {{ add_minutes('d.day_start_utc', 'p.n * 30') }} as end_time_utc,
-    d.periods_in_day
-from day_lengths as d
-inner join periods as p
-    on p.n <= d.periods_in_day
+    days.settlement_date,
+    cast(periods.n as {{ gbp_type('integer') }}) as settlement_period,
+    {{ add_minutes('days.day_start_utc', '(periods.n - 1) * 30') }} as start_time_utc,
+    {{ add_minutes('days.day_start_utc', 'periods.n * 30') }} as end_time_utc,
+    days.periods_in_day
+from days
+inner join periods
+    on periods.n <= days.periods_in_day
