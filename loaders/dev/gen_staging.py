@@ -334,8 +334,8 @@ def unified_model_tests(dataset: Dataset) -> list[dict]:
     key = [snake(k) for k in dataset.natural_key]
     # unified_key hashes the natural key, so the primary-key test covers its uniqueness too; the same
     # scan checks that every row came from a known side (one read of the window, not two)
-    arguments = {"combination_of_columns": key, "accepted_values": {"source": ["api", "iris"]}}
-    tests: list[dict] = [{"unique_combination_of_columns": {"arguments": arguments}}]
+    key_test = {"combination_of_columns": key, "accepted_values": {"source": ["api", "iris"]}}
+    tests: list[dict] = [{"unique_combination_of_columns": {"arguments": key_test}}]
     if dataset.policy.every_period and dataset.unified.completeness_model is None:
         tests.append(completeness_test(dataset))
     if gaps := dataset.time_gaps:
