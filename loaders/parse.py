@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,16 +168,16 @@ def check_complete(path: Path, fmt: Format) -> None:
         raise PayloadError(f"truncated payload: does not end with {closing.decode()!r} ({size} bytes)")
 
 
-def _max_object_size(path: Path, fmt: Format) -> int:
+def _max_object_size(paths: Sequence[Path], fmt: Format) -> int:
     """Per-object buffer: whole document for an envelope, 16 MiB for one row of an array."""
     if fmt == "data":
-        return max(path.stat().st_size + (1 << 20), 16 << 20)
+        return max(max(p.stat().st_size for p in paths) + (1 << 20), 16 << 20)
     return 1 << 20
 
 
-def _source_sql(path: Path, fmt: Format) -> str:
-    p = _sql_str(str(path))
-    opts = f"maximum_object_size={_max_object_size(path, fmt)}"
+def _source_sql(paths: Sequence[Path], fmt: Format) -> str:
+    p = "[" + ", ".join(_sql_str(str(path)) for path in paths) + "]"
+    opts = f"maximum_object_size={_max_object_size(paths, fmt)}"
     if fmt == "array":
         return f"SELECT json AS j FROM read_json_objects({p}, format='array', {opts})"
     if fmt == "ndjson":
@@ -197,20 +198,26 @@ def _one_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
     return row
 
 
-def _window_filter(dataset: Dataset, window: Window | None) -> str:
-    if window is None or dataset.window_column is None:
+def _window_filter(dataset: Dataset, windows: Sequence[Window]) -> str:
+    """Rows inside any of ``windows`` (none: every row)."""
+    if not windows or dataset.window_column is None:
         return "true"
     col = quote(dataset.window_column)
     if dataset.column(dataset.window_column).type == "date":
-        return f"{col} = DATE '{window.settlement_date.isoformat()}'" if window.settlement_date else "true"
-    start = window.start.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-    end = window.end.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-    return f"({col} >= TIMESTAMP '{start}' AND {col} < TIMESTAMP '{end}')"
+        if any(w.settlement_date is None for w in windows):
+            return "true"
+        return f"{col} IN (" + ", ".join(f"DATE '{w.settlement_date}'" for w in windows) + ")"
+    ranges = []
+    for w in windows:
+        start = w.start.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        end = w.end.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        ranges.append(f"({col} >= TIMESTAMP '{start}' AND {col} < TIMESTAMP '{end}')")
+    return "(" + " OR ".join(ranges) + ")"
 
 
 def parse_records_file(
     dataset: Dataset,
-    path: Path,
+    path: Path | Sequence[Path],
     *,
     out_parquet: Path,
     source: Literal["api", "iris"],
@@ -218,20 +225,32 @@ def parse_records_file(
     quarantine: Quarantine,
     input_name: str,
     fmt: Format = "auto",
-    window: Window | None = None,
+    window: Window | Sequence[Window] | None = None,
     variant: str | None = None,
     memory_limit: str = "192MB",
 ) -> ParseResult:
     """Validate and type the rows in ``path``; write the good ones to ``out_parquet``.
 
+    ``path`` may be several bodies of one format (a run of a dataset's windows, parsed in one pass:
+    the per-parse cost is paid once); ``window`` is then those windows, and a row is kept when it
+    lies in any of them.
+
     ``fmt``: 'array' (bare JSON array), 'data' ({"data": [...]} with or without metadata),
     'ndjson' (one object per line; objects may carry "_message_id"), or 'auto' (sniff array/data).
     ``variant`` fills the dataset's variant column (BOAV/EBOCF side from the route).
     """
-    if fmt == "auto":
-        fmt = sniff_format(path)
+    paths = [path] if isinstance(path, Path) else list(path)
+    windows = () if window is None else (window,) if isinstance(window, Window) else tuple(window)
+    if not paths:
+        raise ValueError(f"{input_name}: no payload to parse")
     try:
-        check_complete(path, fmt)
+        if fmt == "auto":
+            formats = {sniff_format(p) for p in paths}
+            if len(formats) > 1:
+                raise PayloadError(f"bodies of different formats ({', '.join(sorted(formats))})")
+            fmt = formats.pop()
+        for p in paths:
+            check_complete(p, fmt)
     except PayloadError as exc:
         raise PayloadError(f"{input_name}: {exc}") from None
     fixed: dict[str, str] = {}
@@ -253,7 +272,7 @@ def parse_records_file(
     tmp_dir = out_parquet.parent / (out_parquet.name + ".spill")
     staged = out_parquet.parent / (out_parquet.name + ".all.parquet")
     if fmt == "data":  # the whole envelope is one JSON value: give it room (these payloads are small)
-        memory_limit = f"{max(192, 4 * _max_object_size(path, fmt) // (1 << 20))}MB"
+        memory_limit = f"{max(192, 4 * _max_object_size(paths, fmt) // (1 << 20))}MB"
     con = duckdb.connect(
         config={
             "memory_limit": memory_limit,
@@ -268,11 +287,12 @@ def parse_records_file(
         con.execute(f"SET temp_directory = {_sql_str(str(tmp_dir))}")
         try:
             if fmt == "data":
+                files = "[" + ", ".join(_sql_str(str(p)) for p in paths) + "]"
                 kind = con.execute(
-                    f"SELECT json_type(json, '$.data') FROM read_json_objects({_sql_str(str(path))}, "
-                    f"format='unstructured', maximum_object_size={_max_object_size(path, fmt)})"
+                    f"SELECT json_type(json, '$.data') FROM read_json_objects({files}, "
+                    f"format='unstructured', maximum_object_size={_max_object_size(paths, fmt)})"
                 ).fetchall()
-                if len(kind) != 1 or kind[0][0] != "ARRAY":
+                if len(kind) != len(paths) or any(k[0] != "ARRAY" for k in kind):
                     raise PayloadError(f"{input_name}: expected a JSON object with a 'data' array, got {kind[:1]}")
             # One streaming pass over the JSON: typed rows + error reason (+ the raw text of bad rows)
             # into a scratch Parquet file; every later step reads that columnar file.
@@ -284,7 +304,7 @@ def parse_records_file(
                     FROM (SELECT *, {_ok_expr(dataset, fixed)} AS _ok
                           FROM (SELECT j, r, {", ".join(typed_cols)}
                                 FROM (SELECT j, json_transform(j, {_transform_spec(dataset)}) AS r
-                                      FROM ({_source_sql(path, fmt)})))))
+                                      FROM ({_source_sql(paths, fmt)})))))
                     TO {_sql_str(str(staged))} (FORMAT parquet, COMPRESSION uncompressed, ROW_GROUP_SIZE 20000)"""
             )
         except duckdb.OutOfMemoryException as exc:
@@ -311,7 +331,7 @@ def parse_records_file(
         keep = "_error = ''"
         if rejected_messages:
             keep += " AND coalesce(_message_id NOT IN (SELECT m FROM poison), true)"
-        wf = _window_filter(dataset, window)
+        wf = _window_filter(dataset, windows)
         outside = _one_row(con, f"SELECT count(*) FROM parsed WHERE {keep} AND NOT ({wf})")[0]
         key = [quote(k) for k in dataset.dedupe_key]
         if fmt == "ndjson":

@@ -42,7 +42,8 @@ CHUNK = 1 << 20
 class Fault:
     """Answer matching requests badly ``times`` times. ``kind``: 'status' (HTTP ``status`` with an
     optional Retry-After), 'slow' (sleep ``delay_s`` before answering), 'truncate' (send half the
-    body then close), 'range' (HTTP 400 "range too large")."""
+    body then close), 'range' (HTTP 400 "range too large"), 'envelope' (HTTP 200 with a whole JSON
+    document that has no ``data`` array, as a gateway's maintenance answer can be)."""
 
     match: str
     kind: str = "status"
@@ -329,6 +330,14 @@ class ReplayServer:
             return self._send_error(h, 400, "The date range requested is too large: maximum range exceeded")
         if fault and fault.kind == "slow":
             time.sleep(fault.delay_s)
+        if fault and fault.kind == "envelope":
+            payload = json.dumps({"status": 200, "detail": "service under maintenance"}).encode()
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(payload)))
+            h.end_headers()
+            h.wfile.write(payload)
+            return None
         if path.startswith("/data-status/"):
             return self._send_data_status(h, path.removeprefix("/data-status/"), query)
         route = _match_route(path)

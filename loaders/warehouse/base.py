@@ -72,6 +72,16 @@ class Writer(abc.ABC):
         """Atomically replace one window of ``batch.table`` with the batch's rows and record the window
         as completed. ``window=None`` replaces the whole table (snapshot datasets). Returns rows written."""
 
+    # Whether ``replace_windows`` commits several windows in one transaction (the backfill then
+    # prepares a dataset's consecutive windows together: one parse and one commit for the run).
+    supports_window_runs = False
+
+    def replace_windows(self, batch: TableBatch, windows: Sequence[Window], batch_id: str) -> int:
+        """Like ``replace_window`` for several windows of one dataset at once: one transaction deletes
+        the rows of every window, inserts the batch (rows outside them were dropped by the parse) and
+        records each window as completed with its own row count."""
+        raise NotImplementedError(f"{self.target}: no multi-window replace (supports_window_runs is False)")
+
     @abc.abstractmethod
     def completed_windows(self, dataset: Dataset) -> set[tuple[datetime, datetime]]:
         """(start, end) of every API window recorded as completed for this dataset."""

@@ -63,6 +63,16 @@ def window_predicate(dataset: Dataset, window: Window | None) -> tuple[str, list
     return f"{col} >= ? AND {col} < ?", [_naive(window.start), _naive(window.end)]
 
 
+def windows_predicate(dataset: Dataset, windows: Sequence[Window]) -> tuple[str, list[Any]]:
+    """SQL predicate (and parameters) selecting the rows of any of ``windows`` in a raw table."""
+    preds, params = [], []
+    for w in windows:
+        pred, p = window_predicate(dataset, w)
+        preds.append(f"({pred})")
+        params += p
+    return " OR ".join(preds), params
+
+
 def _naive(ts: datetime) -> datetime:
     """UTC-naive timestamp (raw tables hold UTC as TIMESTAMP without zone)."""
     return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
@@ -70,6 +80,7 @@ def _naive(ts: datetime) -> datetime:
 
 class DuckDBWriter(Writer):
     target = "duckdb"
+    supports_window_runs = True
 
     def __init__(
         self,
@@ -220,8 +231,20 @@ class DuckDBWriter(Writer):
 
     # -- writes ----------------------------------------------------------------------------------
     def replace_window(self, batch: TableBatch, window: Window | None, batch_id: str) -> int:
+        if window is None:
+            return self._replace(batch, None, batch_id)
+        return self._replace(batch, (window,), batch_id)
+
+    def replace_windows(self, batch: TableBatch, windows: Sequence[Window], batch_id: str) -> int:
+        if not windows:
+            raise ValueError(f"{batch.dataset.name}: replace_windows needs at least one window")
+        return self._replace(batch, tuple(windows), batch_id)
+
+    def _replace(self, batch: TableBatch, windows: tuple[Window, ...] | None, batch_id: str) -> int:
+        """One transaction: delete the rows of ``windows`` (None: the whole table), insert the batch,
+        and record each window as completed."""
         dataset = batch.dataset
-        pred, params = window_predicate(dataset, window)
+        pred, params = windows_predicate(dataset, windows) if windows is not None else ("true", [])
         target = f"{RAW_SCHEMA}.{batch.table}"
         now = _naive(datetime.now(UTC))
         try:
@@ -232,23 +255,40 @@ class DuckDBWriter(Writer):
                     f"INSERT INTO {target} SELECT * REPLACE (?::TIMESTAMP AS _ingested_at) FROM read_parquet(?)",
                     [now, str(batch.parquet)],
                 )
-                if window is not None:
-                    execute(
-                        con,
-                        f"DELETE FROM {RAW_SCHEMA}.{STATE_TABLE} WHERE dataset = ? "
-                        "AND window_start = ? AND window_end = ?",
-                        [dataset.name, _naive(window.start), _naive(window.end)],
-                    )
-                    execute(
-                        con,
-                        f"INSERT INTO {RAW_SCHEMA}.{STATE_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
-                        [dataset.name, _naive(window.start), _naive(window.end), batch.rows, batch_id, now],
-                    )
+                if windows is not None:
+                    self._record_windows(con, batch, windows, batch_id, now)
         except WarehouseLocked:
             raise
         except duckdb.Error as exc:
-            raise WriterError(f"writing {dataset.name} window {window and window.label()}: {exc}") from exc
+            label = ", ".join(w.label() for w in windows) if windows else None
+            raise WriterError(f"writing {dataset.name} window {label}: {exc}") from exc
         return batch.rows
+
+    @staticmethod
+    def _record_windows(
+        con: duckdb.DuckDBPyConnection, batch: TableBatch, windows: tuple[Window, ...], batch_id: str, now: datetime
+    ) -> None:
+        """Record each window as completed, with its own row count (as if it had been loaded alone)."""
+        dataset = batch.dataset
+        counts = [batch.rows]
+        if len(windows) > 1:
+            preds = [window_predicate(dataset, w) for w in windows]
+            filters = ", ".join(f"count(*) FILTER (WHERE {p})" for p, _ in preds)
+            params = [v for _, ps in preds for v in ps] + [str(batch.parquet)]
+            counts = list(execute(con, f"SELECT {filters} FROM read_parquet(?)", params).fetchone() or ())
+        bounds = [(_naive(w.start), _naive(w.end)) for w in windows]
+        execute(
+            con,
+            f"DELETE FROM {RAW_SCHEMA}.{STATE_TABLE} WHERE dataset = ? AND ("
+            + " OR ".join("(window_start = ? AND window_end = ?)" for _ in bounds)
+            + ")",
+            [dataset.name, *(t for b in bounds for t in b)],
+        )
+        execute(
+            con,
+            f"INSERT INTO {RAW_SCHEMA}.{STATE_TABLE} VALUES " + ", ".join("(?, ?, ?, ?, ?, ?)" for _ in bounds),
+            [v for (s, e), n in zip(bounds, counts, strict=True) for v in (dataset.name, s, e, n, batch_id, now)],
+        )
 
     def append_messages(
         self,
