@@ -133,8 +133,8 @@ def test_inclusive_to_boundary_row_lands_once(tmp_path: Path) -> None:
     con = duckdb.connect(str(db), read_only=True)
     try:
         recorded = con.execute(
-            "SELECT w.window_start, w.row_count, count(b.\"timeFrom\") FROM raw.gbpower_windows w "
-            "LEFT JOIN raw.bmrs_boalf b ON b.\"timeFrom\" >= w.window_start AND b.\"timeFrom\" < w.window_end "
+            'SELECT w.window_start, w.row_count, count(b."timeFrom") FROM raw.gbpower_windows w '
+            'LEFT JOIN raw.bmrs_boalf b ON b."timeFrom" >= w.window_start AND b."timeFrom" < w.window_end '
             "WHERE w.dataset = 'BOALF' GROUP BY ALL ORDER BY 1"
         ).fetchall()
     finally:

@@ -35,8 +35,8 @@ def recorded_windows(db: Path, dataset: str) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return con.execute(
-            "SELECT w.window_start, w.row_count, count(b.\"timeFrom\") FROM raw.gbpower_windows w "
-            "LEFT JOIN raw.bmrs_boalf b ON b.\"timeFrom\" >= w.window_start AND b.\"timeFrom\" < w.window_end "
+            'SELECT w.window_start, w.row_count, count(b."timeFrom") FROM raw.gbpower_windows w '
+            'LEFT JOIN raw.bmrs_boalf b ON b."timeFrom" >= w.window_start AND b."timeFrom" < w.window_end '
             "WHERE w.dataset = ? GROUP BY ALL ORDER BY 1",
             [dataset],
         ).fetchall()
@@ -97,9 +97,7 @@ def test_consecutive_days_are_parsed_and_committed_as_runs(
     ],
     ids=["unusable-body", "http-500"],
 )
-def test_a_failing_window_fails_alone_and_the_rest_of_its_run_loads(
-    store: Path, tmp_path: Path, fault: Fault
-) -> None:
+def test_a_failing_window_fails_alone_and_the_rest_of_its_run_loads(store: Path, tmp_path: Path, fault: Fault) -> None:
     db = tmp_path / "w.duckdb"
     with ReplayServer(store, faults=[fault]) as server:
         summary = backfill(db, server, ["BOALF"], FIRST, date(2026, 5, 7), tmp_path, max_attempts=2)
