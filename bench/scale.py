@@ -139,6 +139,14 @@ class Bench:
             con.execute("SET enable_progress_bar = false")
             con.execute("PRAGMA enable_profiling = 'json'")
             con.execute(f"PRAGMA profiling_output = '{profile}'")
+            # a node the manifest lacks (a manifest older than the build) would be skipped silently
+            stale = [r["unique_id"] for r in results if r["unique_id"].split(".")[0] in ("model", "test")]
+            stale = [u for u in stale if u not in manifest]
+            if stale:
+                raise RuntimeError(
+                    f"{len(stale)} built nodes are not in {self.target / 'manifest.json'} (e.g. {stale[:3]}): "
+                    f"run `gbpower dbt parse --target-path {self.target}` and measure again"
+                )
             for r in results:
                 node = manifest.get(r["unique_id"], {})
                 sql = r.get("compiled_code") or node.get("compiled_code")

@@ -106,6 +106,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     tests = [r for r in refresh.results if r["unique_id"].startswith(("test.", "unit_test."))]
     # 12: each key test also makes its mart's not-null and accepted-values checks (one scan of the window)
     assert len(tests) >= 12 and not refresh.failed()
+    for mart in MARTS:  # and each mart's key test is among them
+        assert any(f".unique_combination_of_columns_{mart}_" in r["unique_id"] for r in tests), mart
     full = tmp / "fullrefresh.duckdb"
     shutil.move(reference, full)
     return store, db, full
