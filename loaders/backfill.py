@@ -270,7 +270,7 @@ class Backfill:
         loaded as empty), parsed in one pass against the day's window. A period's body that is not a
         ``{"data": [...]}`` object is fetched again, then quarantined and the day fails (nothing of it
         is committed). The bodies stay on disk until the parse: checking one holds only that one in
-        memory (gathering a day's 96 bodies as Python objects cost ~150 MB at peak)."""
+        memory (the day's ~96 bodies used to be gathered as Python objects, all held at once)."""
         dataset, day = job.dataset, job.window
         assert day is not None
         # the day's requests run side by side, as separate windows would (the rate limit still holds)
