@@ -118,10 +118,11 @@ class Job:
     # A run: consecutive windows of the dataset prepared by one worker (see RUN_WINDOWS).
     run: tuple[Window, ...] = ()
 
-    def label(self) -> str:
+    def labels(self) -> list[str]:
+        """What a failure of the whole job is reported against: each window of a run, else the job's."""
         if self.run:
-            return f"{_span_label(self.run)} ({len(self.run)} windows)"
-        return self.window.label() if self.window else "snapshot"
+            return [w.label() for w in self.run]
+        return [self.window.label() if self.window else "snapshot"]
 
 
 @dataclass
@@ -355,14 +356,16 @@ class Backfill:
         tmp.mkdir(parents=True, exist_ok=True)
         if job.run:
             return self._prepare_run(job, tmp, run_id)
-        results: list[ParseResult] = []
-        for variant in dataset.variants or (None,):
-            if job.parts:
-                results.append(self._fetch_periods(job, variant, tmp, run_id))
-            else:
-                results.extend(self._fetch_part(dataset, job.window, variant, tmp, run_id))
+        if job.parts:
+            results = [self._fetch_periods(job, variant, tmp, run_id) for variant in dataset.variants or (None,)]
+        else:
+            results = self._fetch_window(dataset, job.window, tmp, run_id)
         windows = (job.window,) if job.window is not None else ()
         return Prepared(tmp, [self._piece(dataset, windows, results, tmp)])
+
+    def _fetch_window(self, dataset: Dataset, window: Window | None, tmp: Path, run_id: str) -> list[ParseResult]:
+        """One window (None: the whole table), every variant, through the one-window path."""
+        return [r for v in dataset.variants or (None,) for r in self._fetch_part(dataset, window, v, tmp, run_id)]
 
     @staticmethod
     def _piece(dataset: Dataset, windows: tuple[Window, ...], results: list[ParseResult], tmp: Path) -> Piece:
@@ -426,9 +429,7 @@ class Backfill:
         """One window of a run through the one-window path: fetched afresh (a body that does not parse
         is fetched again, then quarantined), halved if the API says the range is too large."""
         try:
-            results = [
-                r for v in dataset.variants or (None,) for r in self._fetch_part(dataset, window, v, tmp, run_id)
-            ]
+            results = self._fetch_window(dataset, window, tmp, run_id)
         except _JOB_ERRORS as exc:
             prepared.failed.append((window.label(), exc))
             return
@@ -566,11 +567,9 @@ class Backfill:
         name = job.dataset.name
         try:
             prepared: Prepared = fut.result()
-        except _JOB_ERRORS as exc:
-            for window in job.run:  # a run's windows fail together only for what is not one window's fault
-                self._fail(summary, name, window.label(), exc)
-            if not job.run:
-                self._fail(summary, name, job.label(), exc)
+        except _JOB_ERRORS as exc:  # a run's windows fail together only for what is not one window's fault
+            for label in job.labels():
+                self._fail(summary, name, label, exc)
             return
         try:
             for label, error in prepared.failed:
